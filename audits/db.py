@@ -1,0 +1,203 @@
+"""The database schema: the one module that knows table layouts, grown only through migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+MIGRATIONS = Migrations("zwgk")
+
+
+class DatabaseError(Exception):
+    """A database file that cannot be opened or is not a zwgk database."""
+
+
+@MIGRATIONS()
+def m001_crawl_tables(db: sqlite_utils.Database) -> None:
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            # running | finished | interrupted | failed; a run left 'running' with no
+            # finished_at was killed: its pages are complete rows, the run is not.
+            "status": str,
+            "finish_reason": str,
+            "units": str,  # JSON list of unit ids
+            "units_file": str,
+            "settings": str,  # JSON of the politeness/limit settings in force
+            "stats": str,  # JSON of Scrapy's stats at close
+            "tool_version": str,
+        },
+        pk="id",
+    )
+    db["pages"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "unit_id": str,
+            "url": str,
+            "final_url": str,
+            "redirected": int,
+            "status": int,  # HTTP status; NULL when no response (blocked, error)
+            # ok | http_error | blocked (403/429/451) | blocked_robots | error | offsite_redirect
+            "fetch_status": str,
+            "error": str,
+            "content_type": str,
+            "fetched_at": str,
+            "depth": int,
+            "referer": str,
+            "kind": str,  # home | list | article | attachment | other
+            "title": str,
+            "page_title": str,
+            "pub_date": str,
+            "pub_date_source": str,
+            "written_date": str,
+            "doc_number": str,
+            "index_number": str,
+            "column_path": str,  # JSON list
+            "text": str,
+            "text_truncated": int,
+            "size": int,
+            "encoding": str,
+            "body_sha256": str,
+            "content_sha256": str,  # hash of the extracted text: changes only when content does
+            "site_code": str,
+            "site_code_meta": str,
+            "icp": str,
+            "police_code": str,
+            "conac": int,
+            "meta": str,  # JSON object
+            "list_items": str,  # JSON list of {title, url, date}
+            "script_built": int,
+            "rendered": int,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawl_runs", "id")],
+    )
+    db["pages"].create_index(["crawl_id", "unit_id", "url"], unique=True)
+    db["pages"].create_index(["crawl_id", "url"])
+    db["links"].create(
+        {
+            "crawl_id": int,
+            "unit_id": str,
+            "from_url": str,
+            "to_url": str,
+            "anchor": str,
+            "attachment": str,
+            "in_scope": int,
+            "target_status": int,
+            "target_fetch_status": str,
+        },
+        pk=("crawl_id", "unit_id", "from_url", "to_url"),
+        foreign_keys=[("crawl_id", "crawl_runs", "id")],
+    )
+    db["links"].create_index(["crawl_id", "to_url"])
+    # Raw bodies, content-addressed and compressed, so later stages can re-read a page
+    # exactly as fetched without a new crawl.
+    db["bodies"].create({"sha256": str, "size": int, "body": bytes}, pk="sha256")
+
+
+def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise DatabaseError(f"database not found: {path}")
+    if path.exists() and path.is_dir():
+        raise DatabaseError(f"database path is a directory: {path}")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite_utils.Database(path)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.enable_wal()
+        MIGRATIONS.apply(db)
+    except Exception as exc:  # sqlite3.DatabaseError for a non-SQLite file, etc.
+        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+    return db
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def start_crawl(
+    db: sqlite_utils.Database,
+    *,
+    spider: str,
+    units: list[str],
+    units_file: str,
+    settings: dict[str, Any],
+    tool_version: str,
+) -> int:
+    with db.atomic():
+        table = db["crawl_runs"]
+        table.insert(
+            {
+                "spider": spider,
+                "started_at": utcnow(),
+                "status": "running",
+                "units": json.dumps(units, ensure_ascii=False),
+                "units_file": units_file,
+                "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True, default=str),
+                "tool_version": tool_version,
+            }
+        )
+        return int(table.last_pk)
+
+
+def finish_crawl(
+    db: sqlite_utils.Database, crawl_id: int, *, reason: str, stats: dict[str, Any]
+) -> None:
+    status = "finished" if reason == "finished" else "interrupted"
+    with db.atomic():
+        # Links learn the status of their target only once every page is stored.
+        db.execute(
+            """
+            UPDATE links SET
+              target_status = (SELECT p.status FROM pages p WHERE p.crawl_id = links.crawl_id
+                               AND p.unit_id = links.unit_id AND p.url = links.to_url),
+              target_fetch_status = (SELECT p.fetch_status FROM pages p WHERE p.crawl_id = links.crawl_id
+                               AND p.unit_id = links.unit_id AND p.url = links.to_url)
+            WHERE crawl_id = ?
+            """,
+            [crawl_id],
+        )
+        db["crawl_runs"].update(
+            crawl_id,
+            {
+                "finished_at": utcnow(),
+                "status": status,
+                "finish_reason": reason,
+                "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
+            },
+        )
+
+
+def store_body(db: sqlite_utils.Database, body: bytes) -> str:
+    """Store a raw body once under its SHA-256; callers hold the transaction."""
+    sha = hashlib.sha256(body).hexdigest()
+    db["bodies"].insert(
+        {"sha256": sha, "size": len(body), "body": zlib.compress(body, 6)},
+        ignore=True,
+    )
+    return sha
+
+
+def load_body(db: sqlite_utils.Database, sha256: str) -> bytes | None:
+    rows = list(db.execute("SELECT body FROM bodies WHERE sha256 = ?", [sha256]).fetchall())
+    return zlib.decompress(rows[0][0]) if rows else None
+
+
+def latest_crawl_id(db: sqlite_utils.Database, *, finished_only: bool = False) -> int | None:
+    where = "WHERE status = 'finished'" if finished_only else ""
+    row = db.execute(f"SELECT max(id) FROM crawl_runs {where}").fetchone()
+    return row[0] if row and row[0] is not None else None

@@ -1,0 +1,116 @@
+"""Item pipeline: writes pages, links and raw bodies to SQLite in transactions."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+
+from audits import db as store
+from crawler import __version__
+from crawler.items import PageItem
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Settings recorded with each crawl run, so a finding can say how politely it was obtained.
+RECORDED_SETTINGS = (
+    "USER_AGENT", "ROBOTSTXT_OBEY", "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY",
+    "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DEPTH_LIMIT",
+    "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "ZWGK_MAX_PAGES_PER_UNIT", "ZWGK_MAX_TEXT_CHARS",
+)
+
+
+class SQLitePipeline:
+    """Buffers PageItems and flushes them in one transaction per batch.
+
+    A batch is all-or-nothing, so a crawl killed mid-way leaves whole pages and a
+    crawl run still marked 'running' (unfinished); a clean stop marks it finished
+    or interrupted and fills in each link's target status.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = settings.get("ZWGK_DB_PATH")
+        self.batch_size = settings.getint("ZWGK_BATCH_SIZE", 100)
+        self.max_body = settings.getint("ZWGK_MAX_STORED_BODY")
+        self.buffer: list[PageItem] = []
+        self.db = None
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
+        o = cls(crawler)
+        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        return o
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.db = store.open_db(self.db_path)
+        settings = self.crawler.settings
+        self.crawl_id = store.start_crawl(
+            self.db,
+            spider=spider.name,
+            units=[u.id for u in spider.units],
+            units_file=str(spider.units_file),
+            settings={k: settings.get(k) for k in RECORDED_SETTINGS},
+            tool_version=__version__,
+        )
+        spider.crawl_id = self.crawl_id
+        logger.info("crawl run %s writing to %s", self.crawl_id, self.db_path)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.buffer or self.db is None:
+            return
+        pages, links = [], []
+        with self.db.atomic():
+            for item in self.buffer:
+                row = dataclasses.asdict(item)
+                body = row.pop("body")
+                item_links = row.pop("links")
+                if body is not None and len(body) <= self.max_body:
+                    row["body_sha256"] = store.store_body(self.db, body)
+                for key in ("column_path", "meta", "list_items"):
+                    row[key] = json.dumps(row[key], ensure_ascii=False)
+                for key in ("redirected", "text_truncated", "conac", "script_built", "rendered"):
+                    row[key] = int(row[key])
+                row["crawl_id"] = self.crawl_id
+                pages.append(row)
+                for to_url, anchor, attachment, in_scope in item_links:
+                    links.append(
+                        {
+                            "crawl_id": self.crawl_id,
+                            "unit_id": item.unit_id,
+                            "from_url": item.url,
+                            "to_url": to_url,
+                            "anchor": anchor,
+                            "attachment": attachment,
+                            "in_scope": int(in_scope),
+                        }
+                    )
+            # replace=True: a URL re-recorded in the same run (a retry) keeps one row.
+            self.db["pages"].insert_all(pages, replace=True, alter=False)
+            self.db["links"].insert_all(links, ignore=True, alter=False)
+        self.buffer.clear()
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if self.db is None:
+            return
+        self.flush()
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        store.finish_crawl(self.db, self.crawl_id, reason=reason, stats=stats)
+        logger.info("crawl run %s %s (%s)", self.crawl_id, "finished" if reason == "finished" else "interrupted", reason)
+        self.db.close()
+        self.db = None

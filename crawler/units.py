@@ -1,0 +1,173 @@
+"""The units registry: who is audited, where their portal is, and how far a crawl may go."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+KINDS = ("county", "municipal-government", "municipal-department")
+DEFAULT_UNITS_FILE = "meizhou-units.yaml"
+_ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+
+
+class UnitsError(Exception):
+    """A units file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    kind: str
+    start_urls: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    short_name: str = ""
+    aliases: tuple[str, ...] = ()
+    allowed_paths: tuple[str, ...] = ()
+    gkml_entry: str | None = None
+    render: tuple[str, ...] = ()
+    url_status: str = "unconfirmed"
+    url_note: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def in_scope(self, url: str) -> bool:
+        """True when the crawl of this unit may fetch `url` (host, port and path prefix)."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            port = parts.port
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            return False
+        if not any(_host_allowed(host, port, d) for d in self.allowed_domains):
+            return False
+        if self.allowed_paths:
+            path = parts.path or "/"
+            return any(path.startswith(p) for p in self.allowed_paths)
+        return True
+
+
+def _host_allowed(host: str, port: int | None, allowed: str) -> bool:
+    allowed = allowed.lower()
+    if ":" in allowed:  # host:port entries match exactly (local sample portals, odd ports)
+        a_host, _, a_port = allowed.rpartition(":")
+        return host == a_host and str(port) == a_port
+    return host == allowed or host.endswith("." + allowed)
+
+
+def default_units_path() -> Path:
+    return Path(str(resources.files("crawler") / "data" / DEFAULT_UNITS_FILE))
+
+
+def load_units(path: str | Path | None = None) -> list[Unit]:
+    """Load and validate a units file; raises UnitsError naming the file and field."""
+    path = Path(path) if path else default_units_path()
+    where = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UnitsError(f"{where}: units file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnitsError(f"{where}: cannot read units file: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise UnitsError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("units"), list):
+        raise UnitsError(f"{where}: expected a mapping with a 'units' list")
+    units: list[Unit] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw["units"]):
+        units.append(_parse_unit(entry, f"{where}: units[{i}]", seen))
+    if not units:
+        raise UnitsError(f"{where}: 'units' is empty")
+    return units
+
+
+def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
+    if not isinstance(entry, dict):
+        raise UnitsError(f"{where}: expected a mapping")
+    uid = entry.get("id")
+    if not isinstance(uid, str) or not _ID_RE.match(uid):
+        raise UnitsError(f"{where}.id: missing or not a lower-case id like 'meijiang' (got {uid!r})")
+    where = f"{where} ({uid})"
+    if uid in seen:
+        raise UnitsError(f"{where}.id: duplicate id")
+    seen.add(uid)
+
+    def text(key: str, required: bool = True) -> str:
+        value = entry.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise UnitsError(f"{where}.{key}: required text")
+        return value.strip()
+
+    def text_list(key: str, required: bool = False) -> tuple[str, ...]:
+        value = entry.get(key, [])
+        if value is None:
+            value = []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise UnitsError(f"{where}.{key}: expected a list of strings")
+        if required and not value:
+            raise UnitsError(f"{where}.{key}: at least one entry is required")
+        return tuple(v.strip() for v in value)
+
+    kind = text("kind")
+    if kind not in KINDS:
+        raise UnitsError(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
+    start_urls = text_list("start_urls", required=True)
+    for url in start_urls:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise UnitsError(f"{where}.start_urls: {url!r} is not an http(s) URL")
+    allowed_paths = text_list("allowed_paths")
+    for p in allowed_paths:
+        if not p.startswith("/"):
+            raise UnitsError(f"{where}.allowed_paths: {p!r} must start with '/'")
+    url_status = entry.get("url_status", "unconfirmed")
+    if url_status not in ("confirmed", "unconfirmed"):
+        raise UnitsError(f"{where}.url_status: must be 'confirmed' or 'unconfirmed'")
+    unit = Unit(
+        id=uid,
+        name=text("name"),
+        kind=kind,
+        start_urls=start_urls,
+        allowed_domains=text_list("allowed_domains", required=True),
+        short_name=text("short_name", required=False),
+        aliases=text_list("aliases"),
+        allowed_paths=allowed_paths,
+        gkml_entry=entry.get("gkml_entry") or None,
+        render=text_list("render"),
+        url_status=url_status,
+        url_note=text("url_note", required=False),
+        extra={k: v for k, v in entry.items() if k not in _KNOWN_KEYS},
+    )
+    for url in start_urls:
+        if not unit.in_scope(url):
+            raise UnitsError(f"{where}.start_urls: {url!r} is outside allowed_domains/allowed_paths")
+    return unit
+
+
+_KNOWN_KEYS = {
+    "id", "name", "kind", "start_urls", "allowed_domains", "short_name", "aliases",
+    "allowed_paths", "gkml_entry", "render", "url_status", "url_note",
+}
+
+
+def select_units(units: list[Unit], ids: list[str] | None = None, kinds: tuple[str, ...] = ()) -> list[Unit]:
+    """Filter by kind and by id; an unknown id is a UnitsError listing the known ones."""
+    chosen = [u for u in units if not kinds or u.kind in kinds]
+    if ids:
+        by_id = {u.id: u for u in chosen}
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            known = ", ".join(sorted(by_id)) or "(none)"
+            raise UnitsError(f"unknown unit id(s) {', '.join(unknown)}; known here: {known}")
+        chosen = [by_id[i] for i in ids]
+    return chosen
