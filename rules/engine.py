@@ -1,0 +1,111 @@
+"""Evaluate rules for a unit: pure functions from stored pages to findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rules.loader import Rule
+from rules.matchers import Context, evaluate_spec, template_vars
+from rules.model import Evidence, Result, UnitInfo, UnitPages
+
+if TYPE_CHECKING:
+    from rules.plan import Plan
+
+logger = logging.getLogger(__name__)
+
+# Matchers that judge reachability themselves; every other automated rule is
+# 'unknown' for a unit whose home page could not be fetched.
+_SELF_JUDGING = {"footer", "home_fresh"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    unit: str
+    rule: str
+    tasks: tuple[int, ...]
+    status: str
+    severity: str
+    title: str
+    message: str
+    detail: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    looked_for: str = ""
+    looked_where: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+def applies(rule: Rule, unit: UnitInfo, plan: Plan | None) -> bool:
+    a = rule.applies_to
+    if a.units and unit.id not in a.units:
+        return False
+    if a.kinds and unit.kind not in a.kinds:
+        return False
+    if a.from_plan:
+        if plan is None:
+            return False
+        roles = {
+            asg.role
+            for number in rule.tasks
+            if (task := plan.task(number)) is not None
+            for asg in task.assignments
+            if asg.unit_id == unit.id
+        }
+        if not roles or (a.roles and not roles & set(a.roles)):
+            return False
+    return True
+
+
+def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
+    if rule.manual:
+        return Result("manual", rule.guidance)
+    assert rule.evidence is not None
+    if not unit_pages.reachable and next(iter(rule.evidence)) not in _SELF_JUDGING:
+        home = unit_pages.home
+        why = f"首页未取得（{home.fetch_status}）" if home else "本次抓取没有该单位的首页"
+        return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else "")
+    ctx = Context(unit_pages, as_of, template_vars(as_of, unit_pages.unit.kind))
+    try:
+        return evaluate_spec(rule.evidence, ctx)
+    except Exception as exc:  # a broken rule must not sink the audit, nor pass or fail silently
+        logger.exception("rule %s failed on unit %s", rule.id, unit_pages.unit.id)
+        return Result("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")
+
+
+def evaluate_unit(
+    rules: list[Rule], unit_pages: UnitPages, as_of: dt.date, plan: Plan | None = None
+) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        if not applies(rule, unit_pages.unit, plan):
+            continue
+        result = evaluate_rule(rule, unit_pages, as_of)
+        message = rule.message.get(result.status) or result.detail or rule.title
+        findings.append(
+            Finding(
+                unit=unit_pages.unit.id,
+                rule=rule.id,
+                tasks=rule.tasks,
+                status=result.status,
+                severity=rule.severity,
+                title=rule.title,
+                message=message,
+                detail=result.detail,
+                evidence=result.evidence,
+                looked_for=result.looked_for,
+                looked_where=result.looked_where,
+            )
+        )
+    return findings
+
+
+def coverage(rules: list[Rule], task_numbers: list[int]) -> dict[int, dict[str, list[str]]]:
+    """For each plan task: the automated and manual rule ids that serve it."""
+    table = {n: {"automated": [], "manual": []} for n in task_numbers}
+    for rule in rules:
+        for n in rule.tasks:
+            if n in table:
+                table[n]["manual" if rule.manual else "automated"].append(rule.id)
+    return table

@@ -1,0 +1,231 @@
+"""Load and validate rule files: one YAML file per rule, named by its id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rules.matchers import MATCHERS, SELECTOR_KEYS
+from rules.model import SEVERITIES
+
+ID_RE = re.compile(r"^[A-Z]{2,4}-\d{3}$")
+KINDS = ("county", "municipal-government", "municipal-department")
+ROLES = ("lead", "implement", "by_duty", "supervise")
+TOP_KEYS = {
+    "id", "name", "title", "tasks", "legal_basis", "applies_to", "severity", "manual", "guidance",
+    "evidence", "message", "veto", "deduction", "aliases", "rationale",
+}
+REQUIRED = ("id", "title", "tasks", "legal_basis", "applies_to", "severity")
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used: the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class AppliesTo:
+    from_plan: bool = False
+    kinds: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    tasks: tuple[int, ...]
+    legal_basis: tuple[str, ...]
+    applies_to: AppliesTo
+    severity: str
+    manual: bool = False
+    guidance: str = ""
+    evidence: dict[str, Any] | None = None
+    message: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    veto: str | None = None
+    deduction: str | None = None
+    rationale: str = ""
+    path: str = ""
+
+    @property
+    def automated(self) -> bool:
+        return not self.manual
+
+
+def builtin_rules_dir() -> Path:
+    return Path(str(resources.files("rules") / "catalogue"))
+
+
+def load_rules(paths: list[str | Path] | None = None) -> list[Rule]:
+    """Load every *.yaml under the given files/folders (default: the shipped catalogue)."""
+    files: list[Path] = []
+    for p in [Path(x) for x in (paths or [builtin_rules_dir()])]:
+        if p.is_dir():
+            files.extend(sorted(p.rglob("*.yaml")))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise RuleError(f"{p}: no such rule file or folder")
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        rule = load_rule(f)
+        if rule.id in seen:
+            raise RuleError(f"{f}: id: {rule.id} is already used by {seen[rule.id]}")
+        seen[rule.id] = str(f)
+        rules.append(rule)
+    return sorted(rules, key=lambda r: r.id)
+
+
+def load_rule(path: Path) -> Rule:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise RuleError(f"{path}: not valid YAML: {first}") from None
+    return parse_rule(raw, str(path))
+
+
+def parse_rule(raw: Any, where: str) -> Rule:
+    def err(fieldname: str, problem: str) -> RuleError:
+        return RuleError(f"{where}: {fieldname}: {problem}")
+
+    if not isinstance(raw, dict):
+        raise err("(top)", "a rule file must be a mapping")
+    for key in REQUIRED:
+        if key not in raw:
+            raise err(key, "required field is missing")
+    unknown = set(raw) - TOP_KEYS
+    if unknown:
+        raise err(sorted(unknown)[0], f"unknown field (allowed: {', '.join(sorted(TOP_KEYS))})")
+    rid = raw["id"]
+    if not isinstance(rid, str) or not ID_RE.match(rid):
+        raise err("id", f"{rid!r} is not like 'ZL-001' (2-4 capitals, dash, 3 digits)")
+    stem = Path(where).stem
+    if where.endswith(".yaml") and stem != rid:
+        raise err("id", f"{rid} does not match the file name {stem}.yaml")
+    if not isinstance(raw["title"], str) or not raw["title"].strip():
+        raise err("title", "must be non-empty text")
+    tasks = raw["tasks"]
+    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, int) and 1 <= t <= 200 for t in tasks):
+        raise err("tasks", "must be a non-empty list of plan task numbers")
+    basis = raw["legal_basis"]
+    if not isinstance(basis, list) or not basis or not all(isinstance(b, str) and b for b in basis):
+        raise err("legal_basis", "must be a non-empty list of document references")
+    if raw["severity"] not in SEVERITIES:
+        raise err("severity", f"must be one of {', '.join(SEVERITIES)}")
+    applies = _parse_applies(raw["applies_to"], err)
+    manual = raw.get("manual", False)
+    if not isinstance(manual, bool):
+        raise err("manual", "must be true or false")
+    evidence = raw.get("evidence")
+    if manual:
+        if not raw.get("guidance"):
+            raise err("guidance", "a manual rule must say what the auditor should look at")
+        if evidence is not None:
+            raise err("evidence", "a manual rule has no evidence spec")
+    else:
+        if evidence is None:
+            raise err("evidence", "required for an automated rule (or set manual: true)")
+        _check_spec(evidence, "evidence", err)
+    message = raw.get("message", {})
+    if not isinstance(message, dict) or set(message) - {"pass", "fail", "unknown", "manual"}:
+        raise err("message", "must map pass/fail/unknown/manual to text")
+    return Rule(
+        id=rid,
+        title=raw["title"].strip(),
+        tasks=tuple(tasks),
+        legal_basis=tuple(basis),
+        applies_to=applies,
+        severity=raw["severity"],
+        manual=manual,
+        guidance=str(raw.get("guidance", "")).strip(),
+        evidence=evidence,
+        message={k: str(v) for k, v in message.items()},
+        name=str(raw.get("name", "")),
+        veto=raw.get("veto"),
+        deduction=raw.get("deduction"),
+        rationale=str(raw.get("rationale", "")).strip(),
+        path=where,
+    )
+
+
+def _parse_applies(raw: Any, err) -> AppliesTo:
+    if not isinstance(raw, dict) or not raw:
+        raise err("applies_to", "must be a mapping with from_plan, kinds, units and/or roles")
+    unknown = set(raw) - {"from_plan", "kinds", "units", "roles"}
+    if unknown:
+        raise err(f"applies_to.{sorted(unknown)[0]}", "unknown key")
+    kinds = tuple(raw.get("kinds", []) or [])
+    for k in kinds:
+        if k not in KINDS:
+            raise err("applies_to.kinds", f"{k!r} is not one of {', '.join(KINDS)}")
+    roles = tuple(raw.get("roles", []) or [])
+    for r in roles:
+        if r not in ROLES:
+            raise err("applies_to.roles", f"{r!r} is not one of {', '.join(ROLES)}")
+    units = tuple(raw.get("units", []) or [])
+    from_plan = raw.get("from_plan", False)
+    if not isinstance(from_plan, bool):
+        raise err("applies_to.from_plan", "must be true or false")
+    if not (from_plan or kinds or units):
+        raise err("applies_to", "give from_plan: true, kinds or units")
+    return AppliesTo(from_plan=from_plan, kinds=kinds, units=units, roles=roles)
+
+
+def _check_spec(spec: Any, path: str, err) -> None:
+    if not isinstance(spec, dict) or len(spec) != 1:
+        raise err(path, f"must be a mapping with exactly one matcher ({', '.join(sorted(MATCHERS))})")
+    (name, params), = spec.items()
+    if name not in MATCHERS:
+        raise err(path, f"unknown matcher {name!r} (known: {', '.join(sorted(MATCHERS))})")
+    here = f"{path}.{name}"
+    if name in ("all", "any"):
+        if not isinstance(params, list) or not params:
+            raise err(here, "must be a non-empty list of matchers")
+        for i, sub in enumerate(params):
+            _check_spec(sub, f"{here}[{i}]", err)
+        return
+    params = params or {}
+    if not isinstance(params, dict):
+        raise err(here, "parameters must be a mapping")
+    _, allowed, required = MATCHERS[name]
+    for key in params:
+        if key not in allowed:
+            raise err(f"{here}.{key}", f"unknown parameter (allowed: {', '.join(sorted(allowed))})")
+    for key in required:
+        if key not in params:
+            raise err(f"{here}.{key}", "required parameter is missing")
+    if "where" in params:
+        where = params["where"]
+        if not isinstance(where, dict):
+            raise err(f"{here}.where", "must be a mapping")
+        for key, value in where.items():
+            if key not in SELECTOR_KEYS:
+                raise err(f"{here}.where.{key}", f"unknown selector (allowed: {', '.join(sorted(SELECTOR_KEYS))})")
+            if key in ("title", "url", "doc_number"):
+                _check_regex(value, f"{here}.where.{key}", err)
+    for key in ("anchor", "url"):
+        if name == "link" and key in params:
+            _check_regex(params[key], f"{here}.{key}", err)
+    if name == "per_year":
+        _check_spec(params["check"], f"{here}.check", err)
+        due = params.get("due", {})
+        if not isinstance(due, dict) or not all(re.fullmatch(r"\d\d-\d\d", str(v)) for v in due.values()):
+            raise err(f"{here}.due", "must map unit kinds (or 'default') to MM-DD")
+
+
+def _check_regex(value: Any, where: str, err) -> None:
+    try:
+        # Template fields like {year} are filled in later; compile with a stand-in.
+        re.compile(re.sub(r"\{(year|prev_year|next_year|as_of_year)\}", "2020", str(value)))
+    except re.error as exc:
+        raise err(where, f"bad regular expression: {exc}") from None

@@ -1,0 +1,127 @@
+"""What a rule sees (a unit's stored pages) and what it returns (a result with evidence).
+
+Pure data: built by the audit stage from the database, never by doing I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+STATUSES = ("pass", "fail", "manual", "unknown")
+SEVERITIES = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    to_url: str
+    anchor: str
+    attachment: str | None = None
+    in_scope: bool = True
+    target_status: int | None = None
+    target_fetch_status: str | None = None
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    title: str
+    url: str
+    date: dt.date | None
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    url: str
+    fetch_status: str = "ok"  # ok | http_error | blocked | blocked_robots | error | offsite_redirect
+    status: int | None = 200
+    fetched_at: str = ""
+    final_url: str | None = None
+    kind: str = "other"  # home | list | article | attachment | other
+    title: str = ""
+    text: str = ""
+    pub_date: dt.date | None = None
+    column_path: tuple[str, ...] = ()
+    doc_number: str | None = None
+    content_type: str | None = None
+    site_code: str | None = None
+    site_code_meta: str | None = None
+    icp: str | None = None
+    police_code: str | None = None
+    conac: bool = False
+    meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    list_items: tuple[ListEntry, ...] = ()
+    links: tuple[LinkRecord, ...] = ()
+    script_built: bool = False
+    rendered: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.fetch_status == "ok"
+
+    @property
+    def column(self) -> str:
+        """The column this page belongs to (or is): last breadcrumb item, else ColumnName meta."""
+        if self.column_path:
+            return self.column_path[-1]
+        return self.meta.get("ColumnName", "")
+
+    @property
+    def newest_item_date(self) -> dt.date | None:
+        dates = [i.date for i in self.list_items if i.date]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class UnitPages:
+    """Everything one unit's crawl stored, as the rules see it."""
+
+    unit: UnitInfo
+    pages: tuple[PageRecord, ...]
+    crawl_finished: bool = True
+
+    @property
+    def home(self) -> PageRecord | None:
+        homes = [p for p in self.pages if p.kind == "home"]
+        return homes[0] if homes else None
+
+    @property
+    def reachable(self) -> bool:
+        home = self.home
+        return home is not None and home.ok
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str
+    fetched_at: str = ""
+    status: int | None = None
+    excerpt: str = ""
+
+    def as_dict(self) -> dict:
+        return {"url": self.url, "fetched_at": self.fetched_at, "status": self.status, "excerpt": self.excerpt}
+
+
+@dataclass(frozen=True)
+class Result:
+    """A matcher's verdict. `looked_for`/`looked_where` explain a fail or unknown."""
+
+    status: str  # pass | fail | unknown
+    detail: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    looked_for: str = ""
+    looked_where: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"bad status {self.status!r}")
+
+
+def evidence_of(page: PageRecord, excerpt: str = "") -> Evidence:
+    return Evidence(url=page.url, fetched_at=page.fetched_at, status=page.status, excerpt=excerpt[:300])
