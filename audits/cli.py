@@ -1,4 +1,4 @@
-"""The ``zwgk`` command line: crawl, demo, units, crawls."""
+"""The ``zwgk`` command line."""
 
 from __future__ import annotations
 
@@ -212,6 +212,214 @@ def crawls(db_path) -> None:
     for run in db.query("SELECT * FROM crawl_runs ORDER BY id DESC"):
         pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [run["id"]]).fetchone()[0]
         click.echo(f"{run['id']:>4}  {run['status']:<11} {run['started_at']}  {run['spider']:<18} pages {pages}")
+
+
+def _load_rules_or_fail(paths: tuple[Path, ...]):
+    from rules.loader import RuleError, load_rules
+
+    try:
+        return load_rules(list(paths) or None)
+    except RuleError as exc:
+        _fail(str(exc))
+
+
+def _load_plan_or_fail(plan_file: Path | None, units_file: Path | None):
+    from rules.plan import PlanError, load_plan
+
+    try:
+        return load_plan(plan_file, load_units(units_file or default_units_path()))
+    except (PlanError, UnitsError) as exc:
+        _fail(str(exc))
+
+
+@cli.command("rules")
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Rule files or folders (default: the shipped catalogue).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), default=None,
+              help="Plan file (default: the shipped Meizhou 2021 plan).")
+@click.option("--units", "units_file", type=click.Path(path_type=Path), default=None,
+              help="Units registry (YAML). Default: the shipped Meizhou registry.")
+@click.option("--coverage", is_flag=True, help="Show, per plan task, the rules that serve it.")
+def rules_cmd(rule_paths, plan_file, units_file, coverage) -> None:
+    """List the rules (id, tasks, applies_to, automated/manual), or the task coverage.
+
+    \b
+    Example:
+        zwgk rules
+        zwgk rules --coverage
+    """
+    from rules.engine import coverage as task_coverage
+
+    rules = _load_rules_or_fail(rule_paths)
+    if not coverage:
+        for r in rules:
+            a = r.applies_to
+            scope = ",".join(
+                (["plan"] if a.from_plan else []) + list(a.kinds) + list(a.units) + [f"role:{x}" for x in a.roles]
+            )
+            mode = "manual" if r.manual else "automated"
+            tasks = ",".join(map(str, r.tasks))
+            click.echo(f"{r.id:<9} tasks {tasks:<8} {mode:<9} {r.severity:<6} {scope:<40} {r.title}")
+        click.echo(f"{len(rules)} rules ({sum(r.automated for r in rules)} automated, {sum(r.manual for r in rules)} manual)")
+        return
+    plan = _load_plan_or_fail(plan_file, units_file)
+    numbers = [t.number for t in plan.tasks]
+    table = task_coverage(rules, numbers)
+    automated = 0
+    for n in numbers:
+        row = table[n]
+        automated += bool(row["automated"])
+        state = "automated" if row["automated"] else ("manual" if row["manual"] else "NOT MAPPED")
+        ids = " ".join(row["automated"] + row["manual"])
+        click.echo(f"task {n:>2}  {state:<10} {ids}")
+    mapped = sum(1 for n in numbers if table[n]["automated"] or table[n]["manual"])
+    click.echo(f"{mapped}/{len(numbers)} tasks mapped, {automated} automated")
+    if mapped < len(numbers):
+        sys.exit(1)
+
+
+def _parse_date(value: str | None) -> "dt.date":
+    import datetime as dt
+
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--as-of expects YYYY-MM-DD, got {value!r}")
+
+
+def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
+             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None) -> int:
+    from audits.run import AuditError, run_audit
+
+    as_of = _parse_date(as_of_text)
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.DatabaseError as exc:
+        _fail(str(exc))
+    try:
+        if crawl_id is None:
+            crawl_id = store.latest_crawl_id(db)
+            if crawl_id is None:
+                _fail(f"{db_path}: no crawl run yet; run `zwgk crawl` first")
+        units_path = units_file or _units_file_of_crawl(db, crawl_id) or default_units_path()
+        try:
+            units = load_units(units_path)
+        except UnitsError as exc:
+            _fail(str(exc))
+        rules = _load_rules_or_fail(rule_paths)
+        plan = _load_plan_or_fail(plan_file, units_path)
+        try:
+            audit_id = run_audit(db, crawl_id=crawl_id, as_of=as_of, units=units, rules=rules,
+                                 plan=plan, plan_name=plan.meta.get("doc_number", "") if hasattr(plan, "meta") else "")
+        except AuditError as exc:
+            _fail(str(exc))
+        counts = dict(db.execute("SELECT status, count(*) FROM findings WHERE audit_id = ? GROUP BY status",
+                                 [audit_id]).fetchall())
+        click.echo(f"audit {audit_id} of crawl {crawl_id} as of {as_of}: "
+                   + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pass", "fail", "unknown", "manual")))
+        return audit_id
+    finally:
+        db.close()
+
+
+def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
+    row = db.execute("SELECT units_file FROM crawl_runs WHERE id = ?", [crawl_id]).fetchone()
+    if row and row[0] and Path(row[0]).exists():
+        return Path(row[0])
+    return None
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"),
+              show_default=True, help="SQLite database with a crawl.")
+@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl run id (default: the latest).")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Date the audit judges deadlines and freshness against (default: today).")
+@click.option("--units", "units_file", type=click.Path(path_type=Path), default=None,
+              help="Units registry (default: the one the crawl used).")
+@click.option("--rules", "rule_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Rule files or folders (default: the shipped catalogue).")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), default=None,
+              help="Plan file (default: the shipped Meizhou 2021 plan).")
+def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file) -> None:
+    """Evaluate every applicable rule for every unit of one stored crawl.
+
+    Exits 0 when the audit ran, whatever it found; non-zero only on a usage or data error.
+
+    \b
+    Example:
+        zwgk audit --db zwgk.db --as-of 2021-12-20
+    """
+    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file)
+
+
+FINDING_FIELDS = ("audit", "unit", "rule", "tasks", "status", "severity", "title", "message", "detail",
+                  "looked_for", "looked_where", "evidence")
+
+
+def load_findings(db, audit_id: int) -> list[dict]:
+    out = []
+    for row in db.query(
+        "SELECT * FROM findings WHERE audit_id = ? ORDER BY unit_id, rule_id", [audit_id]
+    ):
+        out.append({
+            "audit": audit_id,
+            "unit": row["unit_id"],
+            "rule": row["rule_id"],
+            "tasks": json.loads(row["tasks"]),
+            "status": row["status"],
+            "severity": row["severity"],
+            "title": row["title"],
+            "message": row["message"],
+            "detail": row["detail"],
+            "looked_for": row["looked_for"],
+            "looked_where": row["looked_where"],
+            "evidence": json.loads(row["evidence"] or "[]"),
+        })
+    return out
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"),
+              show_default=True, help="SQLite database with an audit.")
+@click.option("--audit", "audit_id", type=int, default=None, help="Audit run id (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["pass", "fail", "unknown", "manual"]),
+              help="Only findings with this status (repeatable).")
+def findings(db_path, audit_id, fmt, statuses) -> None:
+    """Print every finding of an audit as JSON or CSV (the export contract in README).
+
+    \b
+    Example:
+        zwgk findings --db zwgk.db --format csv > findings.csv
+    """
+    import csv
+
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.DatabaseError as exc:
+        _fail(str(exc))
+    if audit_id is None:
+        row = db.execute("SELECT max(id) FROM audit_runs WHERE status = 'finished'").fetchone()
+        audit_id = row[0] if row else None
+        if audit_id is None:
+            _fail(f"{db_path}: no finished audit yet; run `zwgk audit` first")
+    elif not db.execute("SELECT 1 FROM audit_runs WHERE id = ?", [audit_id]).fetchone():
+        _fail(f"{db_path}: no audit run {audit_id}")
+    rows = [f for f in load_findings(db, audit_id) if not statuses or f["status"] in statuses]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(FINDING_FIELDS) + ["evidence_url"])
+    writer.writeheader()
+    for f in rows:
+        flat = dict(f)
+        flat["tasks"] = ",".join(map(str, f["tasks"]))
+        flat["evidence_url"] = f["evidence"][0]["url"] if f["evidence"] else ""
+        flat["evidence"] = json.dumps(f["evidence"], ensure_ascii=False)
+        writer.writerow(flat)
 
 
 def main() -> None:

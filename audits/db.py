@@ -106,6 +106,65 @@ def m001_crawl_tables(db: sqlite_utils.Database) -> None:
     db["bodies"].create({"sha256": str, "size": int, "body": bytes}, pk="sha256")
 
 
+@MIGRATIONS()
+def m002_audit_tables(db: sqlite_utils.Database) -> None:
+    db["audit_runs"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "as_of": str,
+            "rules_hash": str,  # SHA-256 of the rule set used: same crawl + as_of + hash => same findings
+            "rules_count": int,
+            "plan": str,
+            "units": str,  # JSON list of unit ids audited
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | finished; an audit killed mid-way stays 'running' with no findings
+            "previous_audit_id": int,  # the audit this one is compared with (task 46 回头看)
+            "tool_version": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawl_runs", "id")],
+    )
+    db["findings"].create(
+        {
+            "audit_id": int,
+            "unit_id": str,
+            "rule_id": str,
+            "tasks": str,  # JSON list of plan task numbers
+            "status": str,  # pass | fail | manual | unknown
+            "severity": str,
+            "title": str,
+            "message": str,
+            "detail": str,
+            "evidence": str,  # JSON list of {url, fetched_at, status, excerpt}
+            "looked_for": str,
+            "looked_where": str,
+            "count": int,
+            # versus the previous audit: new | persisting (fail now) | resolved (fail before, pass now)
+            "change": str,
+        },
+        pk=("audit_id", "unit_id", "rule_id"),
+        foreign_keys=[("audit_id", "audit_runs", "id")],
+    )
+    db["findings"].create_index(["audit_id", "status"])
+    db["unit_results"].create(
+        {
+            "audit_id": int,
+            "unit_id": str,
+            "reachable": int,
+            "score": float,  # NULL when a veto applies
+            "passed": int,
+            "vetoes": str,  # JSON list of {id, title, rules}
+            "deductions": str,  # JSON list of {id, title, rules, points, confirmed}
+            "incomplete": str,  # JSON list of indicator ids left unjudged
+            "counts": str,  # JSON {pass, fail, unknown, manual}
+        },
+        pk=("audit_id", "unit_id"),
+        foreign_keys=[("audit_id", "audit_runs", "id")],
+    )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)

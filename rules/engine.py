@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rules.loader import Rule
@@ -34,7 +34,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     looked_for: str = ""
     looked_where: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
+    count: int | None = None
 
 
 def applies(rule: Rule, unit: UnitInfo, plan: Plan | None) -> bool:
@@ -96,6 +96,7 @@ def evaluate_unit(
                 evidence=result.evidence,
                 looked_for=result.looked_for,
                 looked_where=result.looked_where,
+                count=result.count,
             )
         )
     return findings

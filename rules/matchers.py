@@ -278,8 +278,9 @@ def match_broken_links(spec: dict, ctx: Context) -> Result:
     where = "首页" if on == "home" else "首页以外的页面"
     if len(broken) > limit:
         evidence = tuple(evidence_of(p, f"错链：{url}") for p, url in broken[:MAX_EVIDENCE])
-        return Result("fail", f"{where}发现 {len(broken)} 个无法访问的链接", evidence, "可访问的链接", where)
-    return Result("pass", f"{where}无错链（检查 {sum(len(p.links) for p in pages)} 个链接）")
+        return Result("fail", f"{where}发现 {len(broken)} 个无法访问的链接", evidence, "可访问的链接", where,
+                      count=len(broken))
+    return Result("pass", f"{where}无错链（检查 {sum(len(p.links) for p in pages)} 个链接）", count=len(broken))
 
 
 def match_home_fresh(spec: dict, ctx: Context) -> Result:
@@ -302,8 +303,41 @@ def match_blank_columns(spec: dict, ctx: Context) -> Result:
     limit = int(spec.get("max", 4))
     blank = [p for p in ctx.pages if p.ok and p.kind == "list" and not p.list_items and not p.script_built]
     if len(blank) > limit:
-        return Result("fail", f"{len(blank)} 个空白栏目（上限 {limit}）", _evidence(blank), "非空栏目")
-    return Result("pass", f"空白栏目 {len(blank)} 个")
+        return Result("fail", f"{len(blank)} 个空白栏目（上限 {limit}）", _evidence(blank), "非空栏目",
+                      count=len(blank))
+    return Result("pass", f"空白栏目 {len(blank)} 个", count=len(blank))
+
+
+def match_stale_columns(spec: dict, ctx: Context) -> Result:
+    """Count columns not updated within the window of their type (动态要闻 2 weeks, 通知公告/政策文件 6 months…).
+
+    `types` maps a type name to {keywords: [...], days: N}; a column's type is the first
+    whose keyword occurs in its name. Untyped and JS-built columns are not counted.
+    """
+    limit = int(spec.get("max", 4))
+    stale: list[tuple[PageRecord, str]] = []
+    checked = 0
+    by_column: dict[str, list[PageRecord]] = {}
+    for p in ctx.pages:
+        if p.ok and p.kind == "list" and p.column:
+            by_column.setdefault(p.column, []).append(p)
+    for column, pages in sorted(by_column.items()):
+        for type_name, conf in spec["types"].items():
+            if any(k in column for k in _as_list(conf["keywords"])):
+                items = [i for p in pages for i in p.list_items]
+                if not items and all(p.script_built for p in pages):
+                    break
+                checked += 1
+                dates = [i.date for i in items if i.date]
+                newest = max(dates) if dates else None
+                if newest is None or newest < ctx.as_of - dt.timedelta(days=int(conf["days"])):
+                    stale.append((pages[0], f"{column}（{type_name}，最近 {newest or '无日期'}，时限 {conf['days']} 天）"))
+                break
+    evidence = tuple(evidence_of(p, why) for p, why in stale[:MAX_EVIDENCE])
+    if len(stale) > limit:
+        return Result("fail", f"{len(stale)} 个栏目超期未更新：" + "；".join(w for _, w in stale), evidence,
+                      f"超期未更新栏目不超过 {limit} 个", f"已检查 {checked} 个栏目", count=len(stale))
+    return Result("pass", f"超期未更新栏目 {len(stale)} 个（已检查 {checked} 个）", evidence, count=len(stale))
 
 
 def match_per_year(spec: dict, ctx: Context) -> Result:
@@ -374,6 +408,7 @@ MATCHERS: dict[str, tuple[Callable[[Any, Context], Result], set[str], set[str]]]
     "broken_links": (match_broken_links, {"on", "max"}, set()),
     "home_fresh": (match_home_fresh, {"days"}, set()),
     "blank_columns": (match_blank_columns, {"max"}, set()),
+    "stale_columns": (match_stale_columns, {"types", "max"}, {"types"}),
     "per_year": (match_per_year, {"from", "to", "due", "due_year_offset", "check"}, {"from", "check"}),
     "all": (match_all, set(), set()),
     "any": (match_any, set(), set()),

@@ -117,6 +117,7 @@ class Result:
     evidence: tuple[Evidence, ...] = ()
     looked_for: str = ""
     looked_where: str = ""
+    count: int | None = None  # how many offending items, where a deduction is per item
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -1,0 +1,72 @@
+"""Read stored crawls as the rules see them; the audit stage's only view of the crawl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+
+import sqlite_utils
+
+from rules.model import LinkRecord, ListEntry, PageRecord, UnitInfo, UnitPages
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *, finished: bool) -> UnitPages:
+    links: dict[str, list[LinkRecord]] = defaultdict(list)
+    for row in db.execute(
+        """SELECT from_url, to_url, anchor, attachment, in_scope, target_status, target_fetch_status
+           FROM links WHERE crawl_id = ? AND unit_id = ?""",
+        [crawl_id, unit.id],
+    ):
+        links[row[0]].append(
+            LinkRecord(to_url=row[1], anchor=row[2] or "", attachment=row[3], in_scope=bool(row[4]),
+                       target_status=row[5], target_fetch_status=row[6])
+        )
+    pages = []
+    for row in db.query(
+        """SELECT url, fetch_status, status, fetched_at, final_url, kind, title, text, pub_date, column_path,
+                  doc_number, content_type, site_code, site_code_meta, icp, police_code, conac, meta,
+                  list_items, script_built, rendered
+           FROM pages WHERE crawl_id = ? AND unit_id = ? ORDER BY id""",
+        [crawl_id, unit.id],
+    ):
+        items = tuple(
+            ListEntry(i.get("title", ""), i.get("url", ""), _date(i.get("date")))
+            for i in json.loads(row["list_items"] or "[]")
+        )
+        pages.append(
+            PageRecord(
+                url=row["url"],
+                fetch_status=row["fetch_status"],
+                status=row["status"],
+                fetched_at=row["fetched_at"] or "",
+                final_url=row["final_url"],
+                kind=row["kind"] or "other",
+                title=row["title"] or "",
+                text=row["text"] or "",
+                pub_date=_date(row["pub_date"]),
+                column_path=tuple(json.loads(row["column_path"] or "[]")),
+                doc_number=row["doc_number"],
+                content_type=row["content_type"],
+                site_code=row["site_code"],
+                site_code_meta=row["site_code_meta"],
+                icp=row["icp"],
+                police_code=row["police_code"],
+                conac=bool(row["conac"]),
+                meta=json.loads(row["meta"] or "{}"),
+                list_items=items,
+                links=tuple(links.get(row["url"], ())),
+                script_built=bool(row["script_built"]),
+                rendered=bool(row["rendered"]),
+            )
+        )
+    return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished)
