@@ -165,6 +165,13 @@ def m002_audit_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m003_unit_results_names(db: sqlite_utils.Database) -> None:
+    # Reports must not need the units file the audit used: keep who was audited with the result.
+    db["unit_results"].add_column("unit_name", str)
+    db["unit_results"].add_column("unit_kind", str)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)

@@ -84,6 +84,8 @@ def run_audit(
         results.append({
             "audit_id": audit_id,
             "unit_id": unit.id,
+            "unit_name": unit.name,
+            "unit_kind": unit.kind,
             "reachable": int(unit_pages.reachable),
             "score": score.score,
             "passed": int(score.passed),

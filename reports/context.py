@@ -1,0 +1,191 @@
+"""Everything a report shows, read from one stored audit: SQL and arithmetic, no HTML."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+STATUS_LABELS = {"pass": "符合", "fail": "不符合", "unknown": "无法判断", "manual": "需人工核查"}
+KIND_LABELS = {"county": "县（市、区）", "municipal-government": "市政府", "municipal-department": "市直部门"}
+CHANGE_LABELS = {"new": "新增", "persisting": "仍存在", "resolved": "已整改"}
+INSPECTION_TASK = 28  # the plan's 专栏 special inspection
+
+
+class ReportError(Exception):
+    """No audit to report on, or an audit id that does not exist."""
+
+
+@dataclass
+class FindingView:
+    unit: str
+    rule: str
+    tasks: list[int]
+    status: str
+    severity: str
+    title: str
+    message: str
+    detail: str
+    looked_for: str
+    looked_where: str
+    evidence: list[dict]
+    change: str | None
+    count: int | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def change_label(self) -> str:
+        return CHANGE_LABELS.get(self.change or "", "")
+
+
+@dataclass
+class UnitView:
+    id: str
+    name: str
+    kind: str
+    reachable: bool
+    score: float | None
+    passed: bool
+    vetoes: list[dict]
+    deductions: list[dict]
+    incomplete: list[str]
+    counts: dict[str, int]
+    findings: list[FindingView] = field(default_factory=list)
+    rank: int = 0
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def verdict(self) -> str:
+        return "合格" if self.passed else "不合格"
+
+    def by_task(self) -> list[tuple[int, list[FindingView]]]:
+        groups: dict[int, list[FindingView]] = defaultdict(list)
+        for f in self.findings:
+            groups[f.tasks[0] if f.tasks else 0].append(f)
+        return sorted(groups.items())
+
+    @property
+    def inspection(self) -> list[FindingView]:
+        return [f for f in self.findings if INSPECTION_TASK in f.tasks]
+
+    def changed(self, kind: str) -> list[FindingView]:
+        return [f for f in self.findings if f.change == kind]
+
+
+@dataclass
+class TaskView:
+    number: int
+    text: str
+    section: str
+    by_status: dict[str, list[tuple[str, str]]]  # status -> [(unit id, unit name)]
+
+    @property
+    def total(self) -> int:
+        return sum(len(v) for v in self.by_status.values())
+
+
+@dataclass
+class ReportContext:
+    audit: dict[str, Any]
+    crawl: dict[str, Any]
+    units: list[UnitView]
+    tasks: list[TaskView]
+    worst: list[dict]
+    totals: dict[str, int]
+    plan_title: str = ""
+
+    @property
+    def passed_units(self) -> int:
+        return sum(u.passed for u in self.units)
+
+
+def latest_audit_id(db: sqlite_utils.Database) -> int | None:
+    row = db.execute("SELECT max(id) FROM audit_runs WHERE status = 'finished'").fetchone()
+    return row[0] if row else None
+
+
+def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=None) -> ReportContext:
+    if audit_id is None:
+        audit_id = latest_audit_id(db)
+        if audit_id is None:
+            raise ReportError("no finished audit in this database; run `zwgk audit` first")
+    rows = list(db.query("SELECT * FROM audit_runs WHERE id = ?", [audit_id]))
+    if not rows:
+        raise ReportError(f"no audit run {audit_id} in this database")
+    audit = rows[0]
+    if audit["status"] != "finished":
+        raise ReportError(f"audit run {audit_id} did not finish")
+    crawl = next(iter(db.query("SELECT * FROM crawl_runs WHERE id = ?", [audit["crawl_id"]])), {})
+
+    units: dict[str, UnitView] = {}
+    for r in db.query("SELECT * FROM unit_results WHERE audit_id = ? ORDER BY unit_id", [audit_id]):
+        units[r["unit_id"]] = UnitView(
+            id=r["unit_id"],
+            name=r.get("unit_name") or r["unit_id"],
+            kind=r.get("unit_kind") or "",
+            reachable=bool(r["reachable"]),
+            score=r["score"],
+            passed=bool(r["passed"]),
+            vetoes=json.loads(r["vetoes"] or "[]"),
+            deductions=json.loads(r["deductions"] or "[]"),
+            incomplete=json.loads(r["incomplete"] or "[]"),
+            counts=json.loads(r["counts"] or "{}"),
+        )
+    for r in db.query("SELECT * FROM findings WHERE audit_id = ? ORDER BY unit_id, rule_id", [audit_id]):
+        view = FindingView(
+            unit=r["unit_id"], rule=r["rule_id"], tasks=json.loads(r["tasks"]), status=r["status"],
+            severity=r["severity"], title=r["title"], message=r["message"], detail=r["detail"] or "",
+            looked_for=r["looked_for"] or "", looked_where=r["looked_where"] or "",
+            evidence=json.loads(r["evidence"] or "[]"), change=r.get("change"), count=r.get("count"),
+        )
+        if view.unit in units:
+            units[view.unit].findings.append(view)
+
+    # Ranking: vetoed units last, then by score, then by fewer failures.
+    ordered = sorted(
+        units.values(),
+        key=lambda u: (bool(u.vetoes), -(u.score or 0), u.counts.get("fail", 0), u.id),
+    )
+    for i, u in enumerate(ordered, 1):
+        u.rank = i
+
+    task_texts = {}
+    plan_title = ""
+    if plan is not None:
+        task_texts = {t.number: (t.text, t.section) for t in plan.tasks}
+        plan_title = getattr(plan, "meta", {}).get("title", "") if isinstance(getattr(plan, "meta", None), dict) else ""
+    by_task: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    fail_counter: Counter[tuple[str, str]] = Counter()
+    totals: Counter[str] = Counter()
+    for u in ordered:
+        for f in u.findings:
+            totals[f.status] += 1
+            if f.status == "fail":
+                fail_counter[(f.rule, f.title)] += 1
+            for t in f.tasks:
+                # A unit's status for a task: fail beats unknown beats manual beats pass.
+                by_task[t][f.status].append((u.id, u.name))
+    tasks = []
+    for number in sorted(set(by_task) | set(task_texts)):
+        statuses = by_task.get(number, {})
+        dedup = {}
+        for status in ("fail", "unknown", "manual", "pass"):
+            seen = {uid for s in dedup.values() for uid, _ in s}
+            dedup[status] = sorted({(uid, name) for uid, name in statuses.get(status, []) if uid not in seen})
+        text, section = task_texts.get(number, ("", ""))
+        tasks.append(TaskView(number=number, text=text, section=section, by_status=dedup))
+    worst = [
+        {"rule": rule, "title": title, "units": n}
+        for (rule, title), n in sorted(fail_counter.items(), key=lambda kv: (-kv[1], kv[0][0]))[:10]
+    ]
+    return ReportContext(audit=audit, crawl=crawl, units=ordered, tasks=tasks, worst=worst,
+                         totals=dict(totals), plan_title=plan_title)

@@ -1,0 +1,80 @@
+"""Render a stored audit as a static HTML site that works opened from disk."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from reports.context import KIND_LABELS, STATUS_LABELS, ReportContext
+
+_SAFE_ID = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(["html"], default=True),  # crawled text is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(STATUS_LABELS=STATUS_LABELS, KIND_LABELS=KIND_LABELS)
+    env.filters["unit_file"] = unit_file
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def unit_file(unit_id: str) -> str:
+    """File name of a unit page; ids come from the registry, but never trust a path part."""
+    if _SAFE_ID.match(unit_id):
+        return f"unit-{unit_id}.html"
+    return f"unit-{hashlib.sha256(unit_id.encode('utf-8')).hexdigest()[:16]}.html"
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) links are clickable in a report: a stored 'javascript:' URL stays text."""
+    return url if re.match(r"^https?://", url or "", re.I) else "#"
+
+
+def score_bars(ctx: ReportContext) -> list[dict]:
+    return [
+        {"unit": u, "width": 0 if u.score is None else round(u.score * 3, 1), "y": i * 22}
+        for i, u in enumerate(ctx.units)
+    ]
+
+
+def task_bars(ctx: ReportContext) -> list[dict]:
+    fails = [(t.number, len(t.by_status.get("fail", []))) for t in ctx.tasks]
+    top = max([n for _, n in fails] or [1]) or 1
+    return [{"task": n, "fails": c, "height": round(c / top * 120, 1), "x": i * 14} for i, (n, c) in enumerate(fails)]
+
+
+def render_report(ctx: ReportContext, out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    (out / "units").mkdir(parents=True, exist_ok=True)
+    (out / "tasks").mkdir(parents=True, exist_ok=True)
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    static = resources.files("reports") / "static"
+    for name in ("report.css", "report.js"):
+        with resources.as_file(static / name) as src:
+            shutil.copyfile(src, out / "assets" / name)
+    env = make_env()
+    common = {"ctx": ctx}
+    (out / "index.html").write_text(
+        env.get_template("index.html").render(**common, root=".", score_bars=score_bars(ctx), task_bars=task_bars(ctx)),
+        encoding="utf-8",
+    )
+    for unit in ctx.units:
+        (out / "units" / unit_file(unit.id)).write_text(
+            env.get_template("unit.html").render(**common, root="..", unit=unit), encoding="utf-8"
+        )
+    for task in ctx.tasks:
+        (out / "tasks" / f"task-{task.number}.html").write_text(
+            env.get_template("task.html").render(**common, root="..", task=task), encoding="utf-8"
+        )
+    return out / "index.html"

@@ -1,0 +1,84 @@
+"""Report rendering from a stored audit: structure, escaping, offline assets."""
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+
+from audits import db as store
+from reports.context import ReportError, build_context
+from reports.render import render_report, safe_url
+
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+@pytest.fixture
+def audit_db(tmp_path):
+    db = store.open_db(tmp_path / "r.db")
+    cid = store.start_crawl(db, spider="portals", units=["a", "b"], units_file="", settings={}, tool_version="t")
+    store.finish_crawl(db, cid, reason="finished", stats={})
+    db["audit_runs"].insert({"id": 1, "crawl_id": cid, "as_of": "2021-12-20", "rules_hash": "f" * 64, "rules_count": 2,
+                             "units": '["a", "b"]', "started_at": "x", "finished_at": "y", "status": "finished"})
+    for uid, name, score, passed, vetoes in [("a", "甲县", 95.0, 1, []), ("b", "乙县", None, 0, [{"id": "unreachable", "title": "站点无法访问", "rules": []}])]:
+        db["unit_results"].insert({"audit_id": 1, "unit_id": uid, "unit_name": name, "unit_kind": "county", "reachable": int(passed),
+                                   "score": score, "passed": passed, "vetoes": json.dumps(vetoes, ensure_ascii=False),
+                                   "deductions": "[]", "incomplete": "[]", "counts": '{"pass": 1, "fail": 1}'})
+    evidence = [{"url": "javascript:alert(3)", "fetched_at": "2021-12-19T00:00:00", "status": 200, "excerpt": EVIL}]
+    db["findings"].insert_all([
+        {"audit_id": 1, "unit_id": "a", "rule_id": "ZL-002", "tasks": "[28]", "status": "fail", "severity": "high",
+         "title": "专栏设有「政府信息公开指南」且不为空", "message": EVIL, "detail": "栏目为空", "evidence": json.dumps(evidence),
+         "looked_for": "栏目", "looked_where": "首页"},
+        {"audit_id": 1, "unit_id": "a", "rule_id": "PT-001", "tasks": "[26]", "status": "pass", "severity": "high",
+         "title": "首页两周内有更新", "message": "ok", "detail": "", "evidence": "[]", "looked_for": "", "looked_where": ""},
+        {"audit_id": 1, "unit_id": "b", "rule_id": "PT-001", "tasks": "[26]", "status": "unknown", "severity": "high",
+         "title": "首页两周内有更新", "message": "首页未取得", "detail": "", "evidence": "[]", "looked_for": "", "looked_where": ""},
+    ])
+    yield db
+    db.close()
+
+
+def test_index_summary_and_ranking(audit_db, tmp_path):
+    index = render_report(build_context(audit_db), tmp_path / "out")
+    soup = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one("#units-count").text == "2"
+    assert soup.select_one("#passed-count").text == "1"
+    rows = soup.select("#ranking-table tbody tr")
+    assert [r.select("td")[1].text.strip() for r in rows] == ["甲县", "乙县"]  # vetoed unit ranks last
+    assert "站点无法访问" in rows[1].text
+    assert soup.select("svg rect"), "charts are inline SVG"
+    for tag in soup.select("link[href], script[src]"):
+        ref = tag.get("href") or tag.get("src")
+        assert not ref.startswith(("http:", "https:", "//")), "no CDN: the report works offline"
+        assert (index.parent / ref).exists()
+
+
+def test_crawled_text_is_escaped_and_unsafe_links_disarmed(audit_db, tmp_path):
+    render_report(build_context(audit_db), tmp_path / "out")
+    html = (tmp_path / "out" / "units" / "unit-a.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert EVIL in soup.get_text()  # shown as text
+    assert [s.get("src") for s in soup.find_all("script")] == ["../assets/report.js"]
+    assert not soup.find("img", attrs={"onerror": True})
+    assert all(not a["href"].lower().startswith("javascript:") for a in soup.find_all("a", href=True))
+    assert soup.select_one("#inspection .status-fail"), "the task-28 sheet lists the 专栏 finding"
+
+
+def test_task_pages(audit_db, tmp_path):
+    render_report(build_context(audit_db), tmp_path / "out")
+    soup = BeautifulSoup((tmp_path / "out" / "tasks" / "task-26.html").read_text(encoding="utf-8"), "html.parser")
+    text = soup.get_text()
+    assert "甲县" in text and "乙县" in text
+
+
+def test_no_audit_is_a_clear_error(tmp_path):
+    db = store.open_db(tmp_path / "empty.db")
+    with pytest.raises(ReportError, match="no finished audit"):
+        build_context(db)
+    with pytest.raises(ReportError, match="no audit run 7"):
+        build_context(db, 7)
+
+
+def test_safe_url():
+    assert safe_url("http://a/") == "http://a/"
+    assert safe_url("JavaScript:alert(1)") == "#"
+    assert safe_url("data:text/html,x") == "#"
