@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -420,6 +421,151 @@ def findings(db_path, audit_id, fmt, statuses) -> None:
         flat["evidence_url"] = f["evidence"][0]["url"] if f["evidence"] else ""
         flat["evidence"] = json.dumps(f["evidence"], ensure_ascii=False)
         writer.writerow(flat)
+
+
+def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Path | None = None) -> Path:
+    from reports.context import ReportError, build_context
+    from reports.render import render_report
+
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.DatabaseError as exc:
+        _fail(str(exc))
+    try:
+        plan = _load_plan_or_fail(plan_file, None)
+        try:
+            ctx = build_context(db, audit_id, plan)
+        except ReportError as exc:
+            _fail(f"{db_path}: {exc}")
+        try:
+            index = render_report(ctx, out_dir)
+        except OSError as exc:
+            _fail(f"cannot write the report to {out_dir}: {exc}")
+        click.echo(f"report of audit {ctx.audit['id']}: {index}")
+        return index
+    finally:
+        db.close()
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"),
+              show_default=True, help="SQLite database with an audit.")
+@click.option("--audit", "audit_id", type=int, default=None, help="Audit run id (default: the latest).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("report"),
+              show_default=True, help="Folder to write the static site into.")
+def report(db_path, audit_id, out_dir) -> None:
+    """Write the HTML findings of an audit as a static site (open index.html from disk).
+
+    \b
+    Example:
+        zwgk report --db zwgk.db --out report/
+    """
+    do_report(db_path, audit_id, out_dir)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"),
+              show_default=True, help="SQLite database with an audit.")
+@click.option("--audit", "audit_id", type=int, default=None, help="Audit run id (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: ledger-<audit>.xlsx/.csv).")
+@click.option("--deadline", default=None, metavar="YYYY-MM-DD",
+              help="整改期限 column (default: the plan's report_due date).")
+def export(db_path, audit_id, fmt, out_file, deadline) -> None:
+    """Export the 台账 ledger (task 45): one row per unit × plan task.
+
+    \b
+    Example:
+        zwgk export --format xlsx --out ledger.xlsx
+    """
+    from reports.context import ReportError, build_context
+    from reports.ledger import ledger_rows, write_csv, write_xlsx
+
+    try:
+        db = store.open_db(db_path, create=False)
+    except store.DatabaseError as exc:
+        _fail(str(exc))
+    plan = _load_plan_or_fail(None, None)
+    try:
+        ctx = build_context(db, audit_id, plan)
+    except ReportError as exc:
+        _fail(f"{db_path}: {exc}")
+    if deadline is not None:
+        _parse_date(deadline)
+    meta = getattr(plan, "meta", None) or {}
+    due = deadline or str(meta.get("report_due", "") or "")
+    rows = ledger_rows(ctx, due)
+    out_file = out_file or Path(f"ledger-{ctx.audit['id']}.{fmt}")
+    try:
+        (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc}")
+    click.echo(f"ledger of audit {ctx.audit['id']}: {len(rows)} rows -> {out_file}")
+
+
+@cli.command()
+@click.option("--units", "units_file", type=click.Path(path_type=Path), default=None,
+              help="Units registry (YAML). Default: the shipped Meizhou registry.")
+@click.option("--unit", "unit_ids", multiple=True, help="Only this unit id (repeatable).")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"), show_default=True)
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="Audit date (default: today).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
+              help="Report folder.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a crawl setting.")
+def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
+    """Crawl, audit and report in one go, for cron. Two runs on one database never overlap.
+
+    Exits 0 when all three stages ran, whatever the findings.
+
+    \b
+    Example (crontab, every Monday 02:00):
+        0 2 * * 1  cd /srv/zwgk && .venv/bin/zwgk run --db data/zwgk.db --out /var/www/zwgk
+    """
+    units_file = units_file or default_units_path()
+    _check_units(units_file, list(unit_ids))
+    _check_db_path(db_path)
+    if as_of is not None:
+        _parse_date(as_of)
+    parsed = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            _fail(f"--set expects NAME=VALUE, got {item!r}")
+        parsed[name] = value
+    with run_lock(db_path):
+        crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed)
+        for line in _crawl_summary(db_path, crawl_id):
+            click.echo(line)
+        audit_id = do_audit(db_path, crawl_id, as_of, units_file)
+        do_report(db_path, audit_id, out_dir)
+
+
+class run_lock:
+    """An exclusive, non-blocking lock next to the database; released even on a crash."""
+
+    def __init__(self, db_path: Path):
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self.fh = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fh = self.path.open("w")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            _fail(f"another zwgk run is using {self.path.with_suffix('')}; not starting a second one", code=3)
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
 
 
 def main() -> None:

@@ -73,6 +73,14 @@ class UnitView:
             groups[f.tasks[0] if f.tasks else 0].append(f)
         return sorted(groups.items())
 
+    def by_task_all(self) -> list[tuple[int, list[FindingView]]]:
+        """Each finding under every task it serves (a rule may serve several tasks)."""
+        groups: dict[int, list[FindingView]] = defaultdict(list)
+        for f in self.findings:
+            for t in f.tasks:
+                groups[t].append(f)
+        return sorted(groups.items())
+
     @property
     def inspection(self) -> list[FindingView]:
         return [f for f in self.findings if INSPECTION_TASK in f.tasks]

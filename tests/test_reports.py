@@ -82,3 +82,32 @@ def test_safe_url():
     assert safe_url("http://a/") == "http://a/"
     assert safe_url("JavaScript:alert(1)") == "#"
     assert safe_url("data:text/html,x") == "#"
+
+
+def test_ledger_has_one_row_per_unit_and_task(audit_db, tmp_path):
+    from openpyxl import load_workbook
+
+    from reports.ledger import COLUMNS, ledger_rows, write_csv, write_xlsx
+
+    rows = ledger_rows(build_context(audit_db), "2021-12-25")
+    assert [(r[0], r[2], r[4]) for r in rows] == [("a", 26, "符合"), ("a", 28, "不符合"), ("b", 26, "无法判断")]
+    assert rows[1][7] == "javascript:alert(3)"  # the evidence URL as text, never a link
+    write_xlsx(rows, tmp_path / "l.xlsx")
+    ws = load_workbook(tmp_path / "l.xlsx").active
+    assert ws.max_row == 1 + len(rows)
+    assert tuple(c.value for c in ws[1]) == COLUMNS
+    assert ws.cell(row=3, column=9).value == "2021-12-25"
+    write_csv(rows, tmp_path / "l.csv")
+    assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_ledger_never_writes_formulas(tmp_path):
+    from openpyxl import load_workbook
+
+    from reports.ledger import write_xlsx
+
+    row = ("u", "单位", 1, "=HYPERLINK(\"http://x\")", "符合", "R", "=1+1", "", "", "")
+    write_xlsx([row], tmp_path / "f.xlsx")
+    ws = load_workbook(tmp_path / "f.xlsx").active
+    assert ws.cell(row=2, column=7).value == "=1+1"
+    assert ws.cell(row=2, column=7).data_type == "s"
