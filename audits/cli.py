@@ -175,6 +175,12 @@ def demo(db_path, seed, verbose) -> None:
                              overrides=LOCAL_SAMPLE_SETTINGS, verbose=verbose)
     for line in _crawl_summary(db_path, crawl_id):
         click.echo(line)
+    # The sample portals are dated relative to the world's as-of date: audit on that day.
+    audit_id = do_audit(db_path, crawl_id, world.as_of.isoformat(), units_file)
+    index = do_report(db_path, audit_id, out / "report")
+    ctx_rows = _export_ledger(db_path, audit_id, out / "ledger.xlsx")
+    click.echo(f"ledger: {out / 'ledger.xlsx'} ({ctx_rows} rows)")
+    click.echo(f"open {index} in a browser")
 
 
 @cli.command()
@@ -469,7 +475,7 @@ def report(db_path, audit_id, out_dir) -> None:
 @click.option("--audit", "audit_id", type=int, default=None, help="Audit run id (default: the latest).")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 @click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
-              help="File to write (default: ledger-<audit>.xlsx/.csv).")
+              help="File to write (default: ledger.xlsx / ledger.csv).")
 @click.option("--deadline", default=None, metavar="YYYY-MM-DD",
               help="整改期限 column (default: the plan's report_due date).")
 def export(db_path, audit_id, fmt, out_file, deadline) -> None:
@@ -479,6 +485,15 @@ def export(db_path, audit_id, fmt, out_file, deadline) -> None:
     Example:
         zwgk export --format xlsx --out ledger.xlsx
     """
+    if deadline is not None:
+        _parse_date(deadline)
+    out_file = out_file or Path(f"ledger.{fmt}")
+    rows = _export_ledger(db_path, audit_id, out_file, fmt=fmt, deadline=deadline)
+    click.echo(f"ledger: {rows} rows -> {out_file}")
+
+
+def _export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: str = "xlsx",
+                   deadline: str | None = None) -> int:
     from reports.context import ReportError, build_context
     from reports.ledger import ledger_rows, write_csv, write_xlsx
 
@@ -486,22 +501,21 @@ def export(db_path, audit_id, fmt, out_file, deadline) -> None:
         db = store.open_db(db_path, create=False)
     except store.DatabaseError as exc:
         _fail(str(exc))
-    plan = _load_plan_or_fail(None, None)
     try:
-        ctx = build_context(db, audit_id, plan)
-    except ReportError as exc:
-        _fail(f"{db_path}: {exc}")
-    if deadline is not None:
-        _parse_date(deadline)
-    meta = getattr(plan, "meta", None) or {}
-    due = deadline or str(meta.get("report_due", "") or "")
-    rows = ledger_rows(ctx, due)
-    out_file = out_file or Path(f"ledger-{ctx.audit['id']}.{fmt}")
-    try:
-        (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
-    except OSError as exc:
-        _fail(f"cannot write {out_file}: {exc}")
-    click.echo(f"ledger of audit {ctx.audit['id']}: {len(rows)} rows -> {out_file}")
+        plan = _load_plan_or_fail(None, None)
+        try:
+            ctx = build_context(db, audit_id, plan)
+        except ReportError as exc:
+            _fail(f"{db_path}: {exc}")
+        due = deadline or str((getattr(plan, "meta", None) or {}).get("report_due", "") or "")
+        rows = ledger_rows(ctx, due)
+        try:
+            (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
+        except OSError as exc:
+            _fail(f"cannot write {out_file}: {exc}")
+        return len(rows)
+    finally:
+        db.close()
 
 
 @cli.command()
