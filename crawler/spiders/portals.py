@@ -1,0 +1,219 @@
+"""Spiders that crawl each unit's portal within its scope and record every URL they meet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.http import Response, TextResponse
+
+from crawler.extract import extract
+from crawler.items import PageItem
+from crawler.middlewares import OffsiteForUnit
+from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units
+
+logger = logging.getLogger(__name__)
+
+# Error statuses reach the callback (recorded as pages) instead of being dropped;
+# 3xx stay out of the list so RedirectMiddleware still follows redirects.
+ERROR_STATUSES = list(range(400, 600))
+BLOCKED_STATUSES = {401, 403, 429, 451}
+HTML_TYPES = ("text/html", "application/xhtml")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawls every unit of the registry (or those given with ``-a unit=ID[,ID…]``).
+
+    Arguments: ``-a units=FILE`` (units registry, default: the shipped Meizhou file),
+    ``-a unit=ID[,ID…]`` (limit to some units).
+    """
+
+    name = "portals"
+    unit_kinds: tuple[str, ...] = ()  # empty: every kind
+
+    def __init__(self, units: str | None = None, unit: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._units_arg = units
+        self._unit_arg = unit
+        self.units: list[Unit] = []
+        self.units_by_id: dict[str, Unit] = {}
+        self.units_file: Path = default_units_path()
+        self.scheduled: Counter[str] = Counter()
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(crawler.settings)
+        return spider
+
+    def _configure(self, settings) -> None:
+        path = self._units_arg or settings.get("ZWGK_UNITS_FILE") or default_units_path()
+        self.units_file = Path(path)
+        ids = [i.strip() for i in (self._unit_arg or "").split(",") if i.strip()]
+        try:
+            self.units = select_units(load_units(self.units_file), ids, self.unit_kinds)
+        except UnitsError as exc:
+            # UsageError: `scrapy crawl` prints it without a traceback and exits 2.
+            raise UsageError(str(exc), print_help=False) from None
+        if not self.units:
+            raise UsageError(
+                f"{self.units_file}: no units of kind {', '.join(self.unit_kinds)} to crawl",
+                print_help=False,
+            )
+        self.units_by_id = {u.id: u for u in self.units}
+        self.max_pages = settings.getint("ZWGK_MAX_PAGES_PER_UNIT", 2000)
+        self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
+
+    async def start(self):
+        for unit in self.units:
+            for url in unit.start_urls:
+                request = self._request(unit, url, depth_referer=None)
+                if request is not None:
+                    yield request
+
+    def _request(self, unit: Unit, url: str, depth_referer: str | None) -> scrapy.Request | None:
+        if self.scheduled[unit.id] >= self.max_pages:
+            self.crawler.stats.inc_value(f"zwgk/page_limit_reached/{unit.id}")
+            return None
+        self.scheduled[unit.id] += 1
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            meta={
+                "zwgk_unit": unit.id,
+                "handle_httpstatus_list": ERROR_STATUSES,
+                # One politeness slot per site (host:port): departments inside the city
+                # portal share the city portal's slot.
+                "download_slot": urlsplit(url).netloc.lower(),
+            },
+        )
+
+    def parse_page(self, response: Response):
+        unit = self.units_by_id[response.meta["zwgk_unit"]]
+        original = response.meta.get("redirect_urls", [response.url])[0]
+        status = response.status
+        if status in BLOCKED_STATUSES:
+            fetch_status = "blocked"
+        elif status >= 400:
+            fetch_status = "http_error"
+        else:
+            fetch_status = "ok"
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip() or None
+        referer = response.request.headers.get(b"Referer")
+        item = PageItem(
+            unit_id=unit.id,
+            url=original,
+            final_url=response.url,
+            redirected=original != response.url,
+            status=status,
+            fetch_status=fetch_status,
+            fetched_at=_now(),
+            content_type=content_type,
+            depth=response.meta.get("depth", 0),
+            referer=referer.decode("latin-1") if referer else None,
+            size=len(response.body),
+            body=response.body,
+        )
+        if not _is_html(response, content_type):
+            item.kind = "attachment" if fetch_status == "ok" else "other"
+            yield item
+            return
+
+        page = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
+        item.kind = "home" if original in unit.start_urls or response.url in unit.start_urls else page.kind
+        item.title = page.title
+        item.page_title = page.page_title
+        item.text = page.text
+        item.text_truncated = len(page.text) >= self.max_text
+        item.encoding = page.encoding
+        item.content_sha256 = hashlib.sha256(page.text.encode("utf-8")).hexdigest()
+        item.pub_date = page.pub_date.isoformat() if page.pub_date else None
+        item.pub_date_source = page.pub_date_source
+        item.written_date = page.written_date.isoformat() if page.written_date else None
+        item.doc_number = page.doc_number
+        item.index_number = page.index_number
+        item.column_path = list(page.column_path)
+        item.site_code = page.footer.site_code
+        item.site_code_meta = page.footer.site_code_meta
+        item.icp = page.footer.icp
+        item.police_code = page.footer.police
+        item.conac = page.footer.conac
+        item.meta = dict(page.meta)
+        item.script_built = page.script_built
+        item.list_items = [
+            {"title": li.title, "url": li.url, "date": li.date.isoformat() if li.date else None}
+            for li in page.list_items
+        ]
+        follow = fetch_status == "ok"
+        seen: set[str] = set()
+        for link in page.links:
+            if link.url in seen:
+                continue
+            seen.add(link.url)
+            in_scope = unit.in_scope(link.url)
+            item.links.append((link.url, link.text, link.attachment, in_scope))
+            if follow and in_scope:
+                request = self._request(unit, link.url, depth_referer=response.url)
+                if request is not None:
+                    yield request
+        yield item
+
+    def on_error(self, failure):
+        request = failure.request
+        unit_id = request.meta.get("zwgk_unit")
+        if unit_id is None:
+            return
+        original = request.meta.get("redirect_urls", [request.url])[0]
+        exc = failure.value
+        if isinstance(exc, OffsiteForUnit):
+            fetch_status = "offsite_redirect"
+        elif isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
+            fetch_status = "blocked_robots"
+        else:
+            fetch_status = "error"
+        logger.debug("%s %s: %s", fetch_status, request.url, exc)
+        yield PageItem(
+            unit_id=unit_id,
+            url=original,
+            final_url=request.url,
+            redirected=original != request.url,
+            fetch_status=fetch_status,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            fetched_at=_now(),
+            depth=request.meta.get("depth", 0),
+            referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
+        )
+
+
+def _is_html(response: Response, content_type: str | None) -> bool:
+    if content_type:
+        return content_type.lower().startswith(HTML_TYPES)
+    # No Content-Type: sniff, as browsers do.
+    return isinstance(response, TextResponse) or response.body[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
+
+
+class CountyPortalsSpider(PortalSpider):
+    """Government portals: the county-level governments and the municipal government and office."""
+
+    name = "county_portals"
+    unit_kinds = ("county", "municipal-government")
+
+
+class DepartmentPortalsSpider(PortalSpider):
+    """The municipal departments' sites (sections of the municipal portal)."""
+
+    name = "department_portals"
+    unit_kinds = ("municipal-department",)

@@ -1,0 +1,251 @@
+"""Extraction: dates, 文号, footer IDs, breadcrumbs, lists, encodings; every real page in shared/real."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import decode_html, extract, find_doc_number, parse_cn_date
+from tests.conftest import SHARED
+
+REAL = SHARED / "real"
+D = dt.date
+
+
+def real(name: str) -> bytes:
+    path = REAL / name
+    if not path.exists():
+        pytest.skip("shared/real is not beside the repository")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2021-07-13", D(2021, 7, 13)),
+        ("发布时间：2021/7/13 10:20", D(2021, 7, 13)),
+        ("2021.07.13", D(2021, 7, 13)),
+        ("2021年7月13日", D(2021, 7, 13)),
+        ("2021年07月13日", D(2021, 7, 13)),
+        ("二〇二一年七月十三日", D(2021, 7, 13)),
+        ("二〇二〇年十二月三十一日", D(2020, 12, 31)),
+        ("２０２１－０７－１３", D(2021, 7, 13)),
+        ("2024 年 1 月 1 日", D(2024, 1, 1)),
+        ("2021-07-13 10:20:33", D(2021, 7, 13)),
+        ("07-13", None),  # no year: never guessed (dateparser would say 2007)
+        ("7月13日", None),
+        ("2021-13-45", None),
+        ("1899-01-01", None),
+        ("电话 0753-2300213", None),
+        ("", None),
+    ],
+)
+def test_parse_cn_date(text, expected):
+    assert parse_cn_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("关于印发的通知 梅市府办函〔2021〕159号", "梅市府办函〔2021〕159号"),
+        ("国办公开办函[2019]60号", "国办公开办函[2019]60号"),
+        ("粤府（2021）12号", "粤府（2021）12号"),
+        ("财预【2018】 209 号", "财预【2018】209号"),
+        ("没有文号", None),
+    ],
+)
+def test_doc_numbers(text, expected):
+    assert find_doc_number(text) == expected
+
+
+CMS_PAGE = """<html><head><meta charset="utf-8"><title>关于开展检查的通知 - 梅江区人民政府门户网站</title>
+<meta name="SiteIDCode" content="4414020001"><meta name="ArticleTitle" content="关于开展检查的通知">
+<meta name="PubDate" content="2021-07-13 10:20"></head><body>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="../">政务公开</a> &gt; <span>通知公告</span></div>
+<h1>关于开展检查的通知</h1><div class="info">发布时间：2021-07-13 10:20　来源：区政府办</div>
+<div id="zoom"><p>梅区府办函〔2021〕12号</p><p>各镇人民政府：为做好政务公开工作，现将有关事项通知如下。</p>
+<a href="files/plan.pdf">附件：实施方案.pdf</a> <a href="javascript:void(0)">打印</a> <a href="#top">顶部</a></div>
+<div class="footer">主办：梅江区人民政府办公室　网站标识码：4414020001　<a href="https://beian.miit.gov.cn/">粤ICP备12345678号-1</a>
+<a href="http://www.beian.gov.cn/">粤公网安备 44140202000123号</a>
+<a href="http://bszs.conac.cn/sitename?method=show&id=1"><img src="http://dcs.conac.cn/image/red.png" alt="党政机关"></a></div>
+</body></html>"""
+
+GKML_PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"><title>梅县区2020年政府信息公开工作年度报告</title></head><body>
+<div class="location">您现在的位置： 首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div>
+<table class="meta"><tr><td class="label">索引号：</td><td>11441403007045816X/2021-00050</td><td class="label">分类：</td><td>年报</td></tr>
+<tr><td class="label">发布机构：</td><td>梅县区政府办</td><td class="label">成文日期：</td><td>2021年03月10日</td></tr>
+<tr><td class="label">名称：</td><td>梅县区2020年政府信息公开工作年度报告</td><td class="label">文号：</td><td>梅县府办〔2021〕3号</td></tr>
+<tr><td class="label">发布日期：</td><td>2021年03月12日</td><td class="label">主题词：</td><td></td></tr></table>
+<div class="content"><p>一、总体情况。本报告由梅县区人民政府办公室编制，内容涵盖2020年1月1日至12月31日。</p></div>
+<div class="footer">网站标识码4414030001 粤ICP备00000001号</div></body></html>"""
+
+LIST_PAGE = """<html><head><meta charset="utf-8"><meta name="ColumnName" content="通知公告"><title>通知公告</title></head><body>
+<div class="crumb">首页 » 政务公开 » 通知公告</div>
+<ul class="list"><li><a href="1.html">通知一</a><span class="date">2021-07-13</span></li>
+<li><a href="./2.html">通知二</a><span class="date">2021/7/1</span></li>
+<li><a href="/tzgg/3.html" title="通知三（全文）">通知三</a><span>2021年6月30日</span></li></ul>
+<div class="page"><a href="index_2.html">下一页</a></div></body></html>"""
+
+JS_LIST = """<html><head><meta charset="utf-8"><title>政策文件</title></head><body>
+<ul class="list" id="list"></ul>
+<script>fetch('data/list.json').then(r => r.json()).then(d => { document.getElementById('list').innerHTML = d.map(x => x.title).join(''); });</script>
+</body></html>"""
+
+
+def test_classic_cms_article():
+    e = extract(CMS_PAGE.encode(), "http://127.0.0.1:8000/zwgk/tzgg/a.html")
+    assert e.title == "关于开展检查的通知"
+    assert e.column_path == ["首页", "政务公开", "通知公告"]
+    assert (e.pub_date, e.pub_date_source) == (D(2021, 7, 13), "meta:PubDate")
+    assert e.doc_number == "梅区府办函〔2021〕12号"
+    assert e.kind == "article"
+    assert e.footer.site_code == e.footer.site_code_meta == "4414020001"
+    assert e.footer.icp == "粤ICP备12345678号-1"
+    assert e.footer.police == "粤公网安备44140202000123号"
+    assert e.footer.conac
+    assert [(a.url, a.attachment) for a in e.attachments] == [("http://127.0.0.1:8000/zwgk/tzgg/files/plan.pdf", "pdf")]
+    assert not any(link.url.startswith("javascript") or "#" in link.url for link in e.links)
+
+
+def test_gkmlpt_style_metadata_table_in_gbk():
+    e = extract(GKML_PAGE.encode("gbk"), "http://127.0.0.1:8000/gkmlpt/content/0/1/post_1.html", "text/html; charset=GBK")
+    assert e.encoding == "gb18030"
+    assert e.column_path == ["首页", "政府信息公开", "政府信息公开年报"]
+    assert e.index_number == "11441403007045816X/2021-00050"
+    assert e.written_date == D(2021, 3, 10)
+    assert (e.pub_date, e.pub_date_source) == (D(2021, 3, 12), "label:发布日期")
+    assert e.doc_number == "梅县府办〔2021〕3号"
+    assert e.footer.site_code == "4414030001" and e.footer.site_code_meta is None and not e.footer.conac
+
+
+def test_list_page_items_and_relative_links():
+    e = extract(LIST_PAGE.encode(), "http://h/zwgk/tzgg/index.html")
+    assert e.kind == "list"
+    assert e.column_path == ["首页", "政务公开", "通知公告"]
+    assert [(i.title, i.url, i.date) for i in e.list_items] == [
+        ("通知一", "http://h/zwgk/tzgg/1.html", D(2021, 7, 13)),
+        ("通知二", "http://h/zwgk/tzgg/2.html", D(2021, 7, 1)),
+        ("通知三（全文）", "http://h/tzgg/3.html", D(2021, 6, 30)),
+    ]
+    assert "http://h/zwgk/tzgg/index_2.html" in {link.url for link in e.links}
+
+
+def test_js_built_list():
+    e = extract(JS_LIST.encode(), "http://h/zcwj/index.html")
+    assert e.script_built and e.kind == "list" and e.list_items == []
+
+
+def test_home_page_kind():
+    assert extract(LIST_PAGE.encode(), "http://h/").kind == "home"
+    assert extract(LIST_PAGE.encode(), "http://h/index.html").kind == "home"
+
+
+@pytest.mark.parametrize("body", [b"", b"\x00\x01\x02binary\xff\xfe", b"<html><body><div><a href='http://[bad'>x</a>",
+                                  b"<<<>>>" * 1000, "<p>只有文字</p>".encode("utf-16")])
+def test_never_raises(body):
+    e = extract(body, "http://h/x.html")
+    assert isinstance(e.text, str)
+
+
+def test_text_is_bounded():
+    e = extract(("<p>" + "政务公开" * 10000 + "</p>").encode(), "http://h/x.html", max_text_chars=500)
+    assert len(e.text) == 500
+
+
+def test_decode_declared_gb2312_but_utf8_bytes():
+    text, enc = decode_html("<meta charset='gb2312'><p>政府信息公开</p>".encode("utf-8"))
+    assert enc == "utf-8" and "政府信息公开" in text
+
+
+# --- every real page in shared/real -------------------------------------------------
+
+
+def test_real_shanxi():
+    e = extract(real("gne_shanxi_gov_cn_article.html"), "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_1.shtml")
+    assert e.title == "山西品牌丝路行（南美站）正式启动"
+    assert e.pub_date == D(2019, 9, 18)
+    assert e.column_path == ["首页", "要闻", "山西要闻"]
+    assert e.footer.site_code == e.footer.site_code_meta == "1400000045"
+    assert e.footer.icp == "晋ICP备12000773号"
+    assert e.footer.police == "晋公网安备14010502050691号"
+    assert e.meta["SiteName"]
+
+
+def test_real_npc():
+    e = extract(real("gne_npc_gov_cn_article.html"), "http://www.npc.gov.cn/wxzl/gongbao/2007-08/1.htm")
+    assert e.footer.site_code == "bm01000001"
+    assert e.footer.site_code_meta is None
+    assert e.footer.icp == "京ICP备05070218号"
+    assert e.footer.police == "京公网安备11010202000001号"
+    assert e.column_path[:2] == ["首页", "国务院公报"]
+    assert e.pub_date == D(2007, 6, 29)
+
+
+def test_real_fgw_zj_empty_meta_but_footer_code():
+    e = extract(real("gne_fgw_zj_gov_cn_article_simpread.html"), "http://fgw.zj.gov.cn/art/2016/11/22/art_1.html")
+    assert e.footer.site_code_meta is None  # the meta is present but empty: a real inconsistency
+    assert e.footer.site_code == "3300000020"
+    assert e.footer.icp == "浙ICP备05018911号"
+    assert e.pub_date == D(2016, 11, 22)
+    assert e.title == "1-10月德清县固定资产投资结构趋稳趋优"
+
+
+def test_real_kepu():
+    e = extract(real("mh_kepu_gov_cn_article.html"), "http://www.kepu.gov.cn/politics/2023-12/01/content_1755244.html")
+    assert e.footer.site_code == "bm06000004"
+    assert e.footer.icp == "京ICP备05022684号-3"
+    assert e.pub_date == D(2023, 12, 1)
+    assert e.title == "习近平主持召开深入推进长三角一体化发展座谈会"
+
+
+def test_real_people_declared_gb2312_is_utf8():
+    e = extract(real("mh_people_com_cn_meta_gb2312_but_utf8.html"), "http://health.people.com.cn/n1/2024/0517/c1.html")
+    assert e.encoding == "utf-8"
+    assert e.title == "关注青少年心理健康“心成长”服务项目启动"
+    assert e.pub_date == D(2024, 5, 17)
+
+
+def test_real_xinhuanet_gbk_bytes():
+    body = real("traf_xinhuanet_he_gbk_bytes.html")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")
+    e = extract(body, "http://he.xinhuanet.com/xinwen/2012-06/04/content_1.htm")
+    assert e.encoding == "gb18030"
+    assert e.title == "话剧《约定无期限》河北各市巡演结束"
+    assert e.pub_date == D(2012, 6, 4)
+
+
+def test_real_shuyang_annual_report_article():
+    e = extract(real("js_shuyang_fgj_2023_annual_report_article_collector_wrapped.html"),
+                "http://www.shuyang.gov.cn/sygfj/gknb/202401/2ecfb31a335f4d689220a3a23e24a986.shtml")
+    assert e.title == "沭阳县发展和改革局2023年政府信息公开年度报告"
+    assert e.pub_date == D(2024, 1, 17)
+    assert e.index_number == "014314799/2024-00002"
+    assert e.footer.site_code_meta == "3213220037"
+    assert e.footer.site_code is None  # the visible footer is in an iframe
+    assert "主动公开政府信息情况" in e.text
+
+
+@pytest.mark.parametrize(
+    ("name", "date", "doc"),
+    [
+        ("js_shuyang_county_2025_annual_report_ocr.txt", D(2026, 1, 23), "国办公开办函〔2021〕30号"),
+        ("sh_stcsm_2024_annual_report_pdf_extract.txt", D(2024, 1, 1), None),
+        ("cn_annual_report_section3_pdf_extract_fragment.txt", None, None),
+    ],
+)
+def test_real_report_texts(name, date, doc):
+    text = real(name).decode("utf-8")
+    assert parse_cn_date(text) == date
+    assert find_doc_number(text) == doc
+    e = extract(real(name), "http://h/report.txt")  # plain text through the HTML path must not crash
+    assert isinstance(e.text, str)
+
+
+def test_every_real_file_is_covered():
+    if not REAL.exists():
+        pytest.skip("shared/real is not beside the repository")
+    source = Path(__file__).read_text(encoding="utf-8")
+    for f in REAL.iterdir():
+        if f.suffix in (".html", ".txt"):
+            assert f.name in source, f"no extraction test for {f.name}"
