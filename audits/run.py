@@ -74,7 +74,7 @@ def run_audit(
     findings: list[Finding] = []
     results = []
     for unit in audited:
-        info = UnitInfo(id=unit.id, name=unit.name, kind=unit.kind)
+        info = UnitInfo(id=unit.id, name=unit.name, kind=unit.kind, acts_for=unit.acts_for)
         unit_pages = load_unit_pages(db, crawl_id, info, finished=finished)
         unit_findings = evaluate_unit(list(rules), unit_pages, as_of, plan)
         findings.extend(unit_findings)

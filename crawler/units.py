@@ -31,6 +31,7 @@ class Unit:
     allowed_paths: tuple[str, ...] = ()
     gkml_entry: str | None = None
     render: tuple[str, ...] = ()
+    acts_for: tuple[str, ...] = ()
     url_status: str = "unconfirmed"
     url_note: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -85,6 +86,10 @@ def load_units(path: str | Path | None = None) -> list[Unit]:
         units.append(_parse_unit(entry, f"{where}: units[{i}]", seen))
     if not units:
         raise UnitsError(f"{where}: 'units' is empty")
+    for u in units:
+        for other in u.acts_for:
+            if other not in seen:
+                raise UnitsError(f"{where}: unit {u.id}: acts_for names unknown unit {other!r}")
     return units
 
 
@@ -144,6 +149,7 @@ def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
         allowed_paths=allowed_paths,
         gkml_entry=entry.get("gkml_entry") or None,
         render=text_list("render"),
+        acts_for=text_list("acts_for"),
         url_status=url_status,
         url_note=text("url_note", required=False),
         extra={k: v for k, v in entry.items() if k not in _KNOWN_KEYS},
@@ -156,7 +162,7 @@ def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
 
 _KNOWN_KEYS = {
     "id", "name", "kind", "start_urls", "allowed_domains", "short_name", "aliases",
-    "allowed_paths", "gkml_entry", "render", "url_status", "url_note",
+    "allowed_paths", "gkml_entry", "render", "acts_for", "url_status", "url_note",
 }
 
 

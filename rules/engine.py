@@ -51,7 +51,7 @@ def applies(rule: Rule, unit: UnitInfo, plan: Plan | None) -> bool:
             for number in rule.tasks
             if (task := plan.task(number)) is not None
             for asg in task.assignments
-            if asg.unit_id == unit.id
+            if asg.unit_id == unit.id or asg.unit_id in unit.acts_for
         }
         if not roles or (a.roles and not roles & set(a.roles)):
             return False

@@ -76,6 +76,7 @@ class UnitInfo:
     id: str
     name: str
     kind: str
+    acts_for: tuple[str, ...] = ()  # units whose plan duties this unit's site carries
 
 
 @dataclass(frozen=True)

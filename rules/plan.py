@@ -16,8 +16,6 @@ DEFAULT_PLAN = "meizhou-2021.yaml"
 ROLE_RANK = {"lead": 0, "implement": 1, "supervise": 2, "by_duty": 3}
 COUNTIES = "各县（市、区）人民政府"
 ALL_MUNICIPAL = ("市直各单位", "市直其他单位", "市直相关单位")
-# The office is a 市直单位 too, though its kind is municipal-government.
-OFFICE_ID = "mz-office"
 
 
 class PlanError(Exception):
@@ -132,9 +130,10 @@ def resolve_responsible(phrase: str, units: Sequence[UnitLike]) -> tuple[Assignm
     Grammar: clauses split by ；。，, each a list of names split by 、 with an optional
     role marker at its end (牵头 = lead, 按(照)职责分工落实 = implement or by_duty,
     按(照)职责分工强化监管 = supervise). Collective terms: 各县（市、区）人民政府,
-    市直各单位 / 市直相关单位 / 市直其他单位 (the last excludes units named elsewhere).
+    市直各单位 / 市直相关单位 / 市直其他单位 = every municipal-department unit (the last
+    excludes units named elsewhere in the phrase).
     """
-    municipal = [u for u in units if u.kind == "municipal-department" or u.id == OFFICE_ID]
+    municipal = [u for u in units if u.kind == "municipal-department"]
     clauses = [c.strip() for c in _CLAUSE_SPLIT.split(phrase.replace(" ", "").replace("\u3000", "")) if c.strip()]
     roles: dict[str, str] = {}
     named: set[str] = set()

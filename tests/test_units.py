@@ -9,7 +9,8 @@ def test_shipped_registry_has_every_unit_of_the_plan():
     counties = [u.short_name for u in units if u.kind == "county"]
     assert counties == ["梅江区", "梅县区", "兴宁市", "平远县", "蕉岭县", "大埔县", "丰顺县", "五华县"]
     assert by_id["meizhou"].kind == "municipal-government"
-    assert by_id["mz-office"].kind == "municipal-government"
+    assert by_id["mz-office"].kind == "municipal-department"  # a 市直单位
+    assert by_id["meizhou"].acts_for == ("mz-office",)
     # The departments the plan names in its 落实单位 column (tasks 3-9, 30, 34-37).
     for name in ["市发展改革局", "市商务局", "市市场监管局", "市财政局", "市卫生健康局", "市司法局", "市教育局",
                  "市公安局", "市民政局", "市人力资源社会保障局", "市自然资源局", "市生态环境局", "市住房城乡建设局",
