@@ -55,7 +55,8 @@ def run_audit(
         "SELECT max(id) FROM audit_runs WHERE status = 'finished'"
     ).fetchone()[0]
     with db.atomic():
-        db["audit_runs"].insert(
+        runs = db["audit_runs"]
+        runs.insert(
             {
                 "crawl_id": crawl_id,
                 "as_of": as_of.isoformat(),
@@ -69,7 +70,7 @@ def run_audit(
                 "tool_version": __version__,
             }
         )
-        audit_id = int(db["audit_runs"].last_pk)
+        audit_id = int(runs.last_pk)
     before = _previous_statuses(db, previous)
     findings: list[Finding] = []
     results = []

@@ -319,7 +319,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     path = urlsplit(url).path
     if path in ("", "/") or re.fullmatch(r"/index\.(?:s?html?|jsp|php|aspx?)", path):
         kind = "home"
-    elif len(list_items) >= 3 or script_built:
+    elif len(list_items) >= 3 or script_built or (_has_list_container(soup) and not meta.get("ArticleTitle")):
         kind = "list"
     elif meta.get("ArticleTitle") or (pub_date and len(text) > 50):
         kind = "article"
@@ -460,6 +460,15 @@ def _list_items(soup: BeautifulSoup, base: str) -> list[ListItem]:
         seen.add((url, title))
         items.append(ListItem(title=title[:300], url=url, date=date))
     return items
+
+
+def _has_list_container(soup: BeautifulSoup) -> bool:
+    """A ul/ol/table marked as a list: a column page, even when it holds no item (空白栏目)."""
+    for tag in soup.find_all(["ul", "ol", "table", "tbody"]):
+        ident = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "")
+        if re.search(r"(?:^|[\s_-])(?:list|lists|news-?list|article-?list)(?:$|[\s_-])", ident.strip(), re.I):
+            return True
+    return False
 
 
 def _script_built(soup: BeautifulSoup) -> bool:

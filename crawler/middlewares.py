@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 if TYPE_CHECKING:
@@ -38,3 +39,15 @@ class UnitScopeMiddleware:
         if unit is None or not unit.in_scope(request.url):
             self.crawler.stats.inc_value("zwgk/offsite_blocked")
             raise OffsiteForUnit(f"outside the scope of unit {unit_id}: {request.url}")
+
+
+class RedirectEveryURLMiddleware(RedirectMiddleware):
+    """Scrapy's redirect handling, except that a redirect is followed even when its target
+    was already fetched: otherwise the old URL (a link someone published) would vanish from
+    the record instead of being stored as redirected. REDIRECT_MAX_TIMES still bounds loops."""
+
+    def process_response(self, request, response, spider=None):
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result is not request:
+            return result.replace(dont_filter=True)
+        return result

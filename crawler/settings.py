@@ -46,6 +46,8 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.UnitRequestFingerprinter"
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so an out-of-scope URL is never fetched, not even its robots.txt.
     "crawler.middlewares.UnitScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectEveryURLMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.SQLitePipeline": 300,

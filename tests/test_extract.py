@@ -249,3 +249,9 @@ def test_every_real_file_is_covered():
     for f in REAL.iterdir():
         if f.suffix in (".html", ".txt"):
             assert f.name in source, f"no extraction test for {f.name}"
+
+
+def test_empty_column_is_a_list_page():
+    e = extract("<html><body><div class='position'>首页 &gt; 统计信息</div><ul class='list'></ul></body></html>".encode(),
+                "http://h/tjxx/index.html")
+    assert e.kind == "list" and e.list_items == [] and not e.script_built

@@ -1,0 +1,557 @@
+"""Generate the sample portals: Meizhou-style sites with planted, recorded defects.
+
+Every unit gets the content the rule catalogue looks for; the defects listed in
+DEFECTS are planted on purpose and written into the unit's profile (the ground truth
+audits are scored against). Seeded and deterministic: no wall-clock date is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import random
+import zlib
+from dataclasses import dataclass, field
+from importlib import resources
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+
+from crawler.sample_portals.model import Resource, SampleUnit, Site, World
+
+AS_OF = dt.date(2021, 12, 20)
+OUTSIDE = "outside"
+CITY = "meizhou"
+
+# County portals: template, declared encoding, date style, site code.
+COUNTY_STYLE = {
+    "meijiang": ("cms", "utf-8", "iso", "4414020001"),
+    "meixian": ("gkmlpt", "utf-8", "cn", "4414030001"),
+    "xingning": ("cms", "gbk", "slash", "4414810001"),
+    "pingyuan": ("gkmlpt", "gb2312-but-utf8", "dot", "4414260001"),
+    "jiaoling": ("cms", "utf-8", "iso", "4414270001"),
+    "dabu": ("gkmlpt", "utf-8", "cn", "4414220001"),
+    "fengshun": ("cms", "utf-8", "iso", "4414230001"),
+    "wuhua": ("gkmlpt", "utf-8", "slash", "4414240001"),
+}
+CITY_SITE_CODE = "4414000001"
+
+# Planted defects: unit -> [(profile item, state, rule ids that must report it, detail)].
+# A state of js_only expects 'unknown'; every other defect state expects 'fail'.
+DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
+    "meijiang": [("links:home", "broken", ["PT-003"], "首页有一个链接指向不存在的页面")],
+    "meixian": [
+        ("zl:法定主动公开内容", "js_only", ["ZL-004", "ZL-008"], "列表由脚本生成，静态页面为空"),
+        ("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-04-20发布，晚于3月31日"),
+    ],
+    "xingning": [
+        ("debt:fields", "incomplete", ["FIN-003"], "债务信息缺少利率、偿还资金来源"),
+        ("plan:十四五规划纲要", "missing", ["PLAN-001"], "未公开十四五规划纲要"),
+    ],
+    "pingyuan": [
+        ("homepage:freshness", "stale", ["PT-001"], "首页最近信息早于基准日20天以上"),
+        ("footer:police_code", "missing", ["PT-002"], "页脚无公安备案号"),
+    ],
+    "jiaoling": [
+        ("zl:政府信息公开指南", "empty", ["ZL-002", "ZL-007", "YSQ-003"], "指南栏目为空，因而也无指南内容和信息处理费说明"),
+        ("negative_list", "missing", ["MKT-001"], "未公开市场准入负面清单"),
+    ],
+    "dabu": [
+        ("columns:stale", "stale", ["PT-007", "PT-001", "PT-008", "PLAN-004", "YQ-001", "HY-003"],
+         "要闻、工作动态、通知公告、政策文件、规划计划、疫情防控、网民留言均长期未更新"),
+    ],
+    "fengshun": [("site", "unreachable", [], "门户网站无法访问（503）")],
+    "wuhua": [
+        ("jc:目录", "incomplete", ["JC-001"], "基层目录缺少食品药品监管、城市综合执法、保障性住房以外的两个领域"),
+        ("links:inner", "broken", ["PT-004"], "内页有错链（404、500）"),
+        ("columns:blank", "empty", ["PT-005"], "5个空白栏目"),
+    ],
+    "meizhou": [("gb:政府公报", "stale", ["GB-002"], "政府公报半年以上未出新一期")],
+    "mz-czj": [("budget:2021:部门预算", "missing", ["FIN-001"], "未公开2021年部门预算")],
+    "mz-jyj": [("annual_report:2020", "missing", ["AR-001", "AR-002"], "未公开2020年年报")],
+    "mz-wjj": [("column:政策解读", "empty", ["JD-001", "JD-002"], "政策解读栏目为空")],
+    "mz-zrzyj": [("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-02-20发布，晚于1月31日")],
+    "mz-gaj": [("zl:指南:信息处理费", "missing", ["YSQ-003"], "指南未说明信息处理费")],
+    "mz-sfj": [("column:法律法规", "missing", ["XX-001"], "未设法律法规栏目")],
+    "mz-scjgj": [("column:行政执法公示", "empty", ["MKT-003"], "行政执法公示栏目为空")],
+}
+JC_DOMAINS = ["城乡规划", "重大建设项目", "公共资源交易", "财政预决算", "安全生产", "税收管理", "征地补偿",
+              "国有土地上房屋征收与补偿", "农村危房改造", "环境保护", "公共文化服务", "公共法律服务", "扶贫", "救灾",
+              "社会救助", "养老服务", "户籍管理", "涉农补贴", "义务教育", "卫生健康", "市政服务", "就业", "社会保险",
+              "食品药品监管", "城市综合执法", "保障性住房"]
+MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}
+PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}
+
+
+def fmt_date(d: dt.date, style: str) -> str:
+    return {
+        "iso": d.isoformat(),
+        "slash": f"{d.year}/{d.month}/{d.day}",
+        "cn": f"{d.year}年{d.month:02d}月{d.day:02d}日",
+        "dot": f"{d.year}.{d.month:02d}.{d.day:02d}",
+    }[style]
+
+
+@dataclass
+class Builder:
+    """Writes one unit's pages into its site, recording every link it emits."""
+
+    world_as_of: dt.date
+    site: Site
+    unit: SampleUnit
+    rng: random.Random
+    date_style: str
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (name, path) for the nav
+
+    def d(self, days_ago: int) -> dt.date:
+        return self.world_as_of - dt.timedelta(days=days_ago)
+
+    # -- low level ---------------------------------------------------------------
+    def page(self, path: str, title: str, crumbs: list[tuple[str, str | None]], body: str, *, kind: str,
+             links: list[str], pub_date: dt.date | None = None, meta: str = "", script_built: bool = False,
+             extra_links: list[tuple[str, str]] = ()) -> None:
+        u = self.unit
+        nav = "".join(self.a(path, p, n, links) for n, p in self.columns)
+        crumb_html = " &gt; ".join(self.a(path, p, n, links) if p else f"<span>{html.escape(n)}</span>" for n, p in crumbs)
+        crumb_cls = "position" if u.template == "cms" else "location"
+        prefix = "当前位置：" if u.template == "cms" else "您现在的位置： "
+        extra = "".join(self.a(path, p, n, links) for n, p in extra_links)
+        footer = self.footer_html(path, links)
+        charset = {"gbk": "gbk", "gb2312-but-utf8": "gb2312"}.get(u.encoding, "utf-8")
+        site_meta = f'<meta name="SiteIDCode" content="{u.footer["site_code"]}">' if u.footer.get("site_code_meta") else ""
+        doc = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="{charset}">'
+               f"<title>{html.escape(title)} - {html.escape(u.name)}</title>{site_meta}{meta}</head><body>"
+               f'<div class="header"><h2 class="site-name">{html.escape(u.name)}</h2><div class="nav">{nav}{extra}</div></div>'
+               f'<div class="{crumb_cls}">{prefix}{crumb_html}</div><div class="main">{body}</div>{footer}</body></html>')
+        self.put(path, doc, kind=kind, title=title, links=links, pub_date=pub_date,
+                 column_path=[n for n, _ in crumbs], script_built=script_built)
+
+    def put(self, path: str, doc: str, **truth) -> None:
+        enc = self.unit.encoding
+        if enc == "gbk":
+            body, ctype = doc.encode("gbk"), "text/html; charset=GBK"
+        elif enc == "gb2312-but-utf8":
+            body, ctype = doc.encode("utf-8"), "text/html"  # the meta says gb2312; the bytes are UTF-8
+        else:
+            body, ctype = doc.encode("utf-8"), "text/html; charset=utf-8"
+        self.site.resources[path] = Resource(200, body, ctype, **truth)
+
+    def a(self, here: str, target: str, text: str, links: list[str], attrs: str = "") -> str:
+        """An anchor; `target` may be relative to `here`. The resolved path is recorded."""
+        if "://" in target:
+            links.append(target)
+        else:
+            links.append(urlsplit(urljoin("http://x" + here, target)).path)
+        return f'<a href="{html.escape(target)}"{attrs}>{html.escape(text)}</a>'
+
+    def footer_html(self, here: str, links: list[str]) -> str:
+        f = self.unit.footer
+        parts = [f"主办：{html.escape(f['host'])}　联系电话：0753-{f['phone']}"]
+        if f.get("site_code"):
+            sep = "" if f.get("no_colon") else "："
+            parts.append(f"网站标识码{sep}{f['site_code']}")
+        if f.get("icp"):
+            parts.append(self.a(here, "http://outside.test/beian", f["icp"], links))
+        if f.get("police"):
+            parts.append(self.a(here, "http://outside.test/gongan", f"粤公网安备 {f['police'][5:-1]}号", links))
+        if f.get("conac"):
+            parts.append(self.a(here, "http://outside.test/conac?method=show&id=1",
+                                "", links).replace("></a>", '><img src="http://dcs.conac.cn/image/red.png" alt="党政机关"></a>'))
+        return f'<div class="footer">{"　".join(parts)}</div>'
+
+    # -- page kinds ----------------------------------------------------------------
+    def list_page(self, path: str, name: str, crumbs: list[tuple[str, str | None]],
+                  items: list[tuple[str, str, dt.date]], *, per_page: int = 10, js_only: bool = False,
+                  table_rows: bool | None = None) -> None:
+        """A column: list pages with dated items, paginated; `items` are (title, href, date)."""
+        table_rows = self.unit.template == "gkmlpt" if table_rows is None else table_rows
+        meta = f'<meta name="ColumnName" content="{html.escape(name)}">'
+        if js_only:
+            links: list[str] = []
+            data = path.rsplit("/", 1)[0] + "/list.json"
+            body = (f'<h1>{html.escape(name)}</h1><ul class="list" id="list"></ul>'
+                    f"<script>fetch('list.json').then(function(r){{return r.json()}}).then(function(d){{"
+                    f"document.getElementById('list').innerHTML=d.map(function(x){{return '<li>'+x.title+'</li>'}}).join('')}});</script>")
+            self.page(path, name, crumbs, body, kind="list", links=links, meta=meta, script_built=True)
+            payload = "[" + ",".join(f'{{"title":"{t}","url":"{h}","date":"{dd}"}}' for t, h, dd in items) + "]"
+            self.site.resources[data] = Resource(200, payload.encode(), "application/json", kind="other")
+            return
+        chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
+        for n, chunk in enumerate(chunks, 1):
+            here = path if n == 1 else path.replace("index.html", f"index_{n}.html")
+            links = []
+            if table_rows:
+                rows = "".join(f"<tr><td>{self.a(here, h, t, links)}</td><td>{fmt_date(dd, self.date_style)}</td></tr>"
+                               for t, h, dd in chunk)
+                listing = f'<table class="list">{rows}</table>'
+            else:
+                rows = "".join(f'<li>{self.a(here, h, t, links)}<span class="date">{fmt_date(dd, self.date_style)}</span></li>'
+                               for t, h, dd in chunk)
+                listing = f'<ul class="list">{rows}</ul>'
+            pager = ""
+            if n < len(chunks):
+                pager = '<div class="page">' + self.a(here, f"index_{n + 1}.html", "下一页", links) + "</div>"
+            self.page(here, name, crumbs, f"<h1>{html.escape(name)}</h1>{listing}{pager}", kind="list", links=links, meta=meta)
+
+    def article(self, path: str, title: str, crumbs: list[tuple[str, str | None]], date: dt.date, text: str, *,
+                doc_number: str = "", attachments: list[tuple[str, str]] = (), related: list[tuple[str, str]] = (),
+                written: dt.date | None = None) -> None:
+        links: list[str] = []
+        meta = (f'<meta name="ArticleTitle" content="{html.escape(title)}">'
+                f'<meta name="PubDate" content="{date.isoformat()} 09:30"><meta name="ContentSource" content="{html.escape(self.unit.name)}">')
+        if self.unit.template == "gkmlpt":
+            written = written or date
+            info = ("<table class=\"xxgk-meta\">"
+                    f"<tr><td>索引号：</td><td>{self.unit.footer['index_prefix']}/{date.year}-{self.rng.randint(1, 99999):05d}</td><td>分类：</td><td>{html.escape(crumbs[-1][0])}</td></tr>"
+                    f"<tr><td>发布机构：</td><td>{html.escape(self.unit.footer['host'])}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
+                    f"<tr><td>名称：</td><td>{html.escape(title)}</td><td>文号：</td><td>{html.escape(doc_number)}</td></tr>"
+                    f"<tr><td>发布日期：</td><td>{fmt_date(date, self.date_style)}</td><td>主题词：</td><td></td></tr></table>")
+        else:
+            info = f'<div class="info">发布时间：{fmt_date(date, self.date_style)} 09:30　来源：{html.escape(self.unit.footer["host"])}</div>'
+        att = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in attachments)
+        rel = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in related)
+        num = f"<p>{html.escape(doc_number)}</p>" if doc_number and self.unit.template == "cms" else ""
+        body = f'<h1>{html.escape(title)}</h1>{info}<div id="zoom">{num}{text}{att}{rel}</div>'
+        self.page(path, title, crumbs, body, kind="article", links=links, pub_date=date, meta=meta)
+        for _, h in attachments:
+            target = urlsplit(urljoin("http://x" + path, h)).path
+            if target.endswith(".pdf") and target not in self.site.resources:
+                self.site.resources[target] = Resource(200, b"%PDF-1.4\n% sample attachment\n%%EOF\n", "application/pdf",
+                                                       kind="attachment", title=target)
+
+
+def _units_registry() -> list[dict]:
+    path = resources.files("crawler") / "data" / "meizhou-units.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["units"]
+
+
+def build_world(seed: int = 2021, as_of: dt.date = AS_OF) -> World:
+    """Build every sample site and unit. Pure and deterministic for a given seed."""
+    registry = _units_registry()
+    sites: dict[str, Site] = {CITY: Site(CITY, robots_disallow=["/search/", "/admin/"]), OUTSIDE: Site(OUTSIDE)}
+    units: list[SampleUnit] = []
+    for entry in registry:
+        uid = entry["id"]
+        rng = random.Random(seed * 1000 + zlib.crc32(uid.encode()))
+        if entry["kind"] == "county":
+            template, encoding, style, code = COUNTY_STYLE[uid]
+            site = Site(uid, robots_disallow=["/admin/"], down=(uid == "fengshun"))
+            sites[uid] = site
+            base = "/"
+        else:
+            template, encoding, style, code = ("cms", "utf-8", "iso", CITY_SITE_CODE)
+            site = sites[CITY]
+            base = "/" if uid == CITY else urlsplit(entry["start_urls"][0]).path
+        host = entry["name"] + ("办公室" if entry["kind"] == "county" else "")
+        footer = {
+            "host": host, "phone": f"{2000000 + rng.randint(0, 999999)}", "site_code": code,
+            "site_code_meta": uid != "wuhua",  # one unit without the SiteIDCode meta
+            "no_colon": uid == "dabu",
+            "icp": f"粤ICP备{10000000 + rng.randint(0, 8999999)}号-1",
+            "police": None if uid == "pingyuan" else f"粤公网安备{44140000000000 + rng.randint(0, 999999)}号",
+            "conac": True,
+            "index_prefix": f"1144{rng.randint(100000000, 999999999)}{rng.choice('ABCDEFGHJKLMNPQRTUWXY')}"[:18].ljust(18, "0"),
+        }
+        if entry["kind"] != "county":
+            footer.update(host="梅州市人民政府办公室", site_code=CITY_SITE_CODE, phone="2300213", icp="粤ICP备05070829号-1",
+                          police="粤公网安备44140202000001号", site_code_meta=True, no_colon=False)
+        unit = SampleUnit(id=uid, name=entry["name"], short_name=entry.get("short_name", ""), kind=entry["kind"],
+                          site=site.key, base=base, template=template, encoding=encoding, footer=footer,
+                          acts_for=tuple(entry.get("acts_for", []) or ()), aliases=tuple(entry.get("aliases", []) or ()))
+        b = Builder(as_of, site, unit, rng, style)
+        defects = {item: state for item, state, _, _ in DEFECTS.get(uid, [])}
+        if unit.kind == "municipal-department":
+            _build_department(b, defects)
+        else:
+            _build_portal(b, defects)
+        unit.profile = _profile(uid, unit.kind)
+        units.append(unit)
+    _build_outside(sites[OUTSIDE])
+    return World(seed=seed, as_of=as_of, sites=sites, units=units)
+
+
+def _profile(uid: str, kind: str) -> list[dict]:
+    items = [{"item": item, "state": state, "rules": rules, "detail": detail,
+              "expect": "unknown" if state in ("js_only", "unreachable") else "fail"}
+             for item, state, rules, detail in DEFECTS.get(uid, [])]
+    if not items:
+        items.append({"item": "all", "state": "ok", "rules": [], "detail": "所有可自动检查的项目均符合", "expect": "pass"})
+    return items
+
+
+def _build_outside(site: Site) -> None:
+    for path, title in [("/", "外部网站"), ("/zcwd/", "国务院政策问答平台"), ("/beian", "备案"), ("/gongan", "公安备案"),
+                        ("/conac", "党政机关网站标识"), ("/wechat", "政务新媒体")]:
+        site.resources[path] = Resource(200, f"<html><title>{title}</title><body>{title}</body></html>".encode(),
+                                        "text/html; charset=utf-8", title=title)
+
+
+# --- portals ---------------------------------------------------------------------------
+
+def _items(b: Builder, path: str, titles: list[str], newest: int, step: int = 9) -> list[tuple[str, str, dt.date]]:
+    """Dated items of a column, newest `newest` days before as_of, each an article page."""
+    out = []
+    for i, t in enumerate(titles):
+        date = b.d(newest + i * step + b.rng.randint(0, 2) * (1 if i else 0))
+        out.append((t, f"{path}{date:%Y%m}/t{date:%Y%m%d}_{i + 1}.html", date))
+    return out
+
+
+def _column(b: Builder, path: str, name: str, parent: list[tuple[str, str | None]], titles: list[str], newest: int,
+            *, text: str = "", step: int = 9, empty: bool = False, js_only: bool = False,
+            relative_links: bool = False) -> list[tuple[str, str, dt.date]]:
+    crumbs = parent + [(name, None)]
+    items = [] if empty else _items(b, path, titles, newest, step)
+    shown = [(t, (h.replace(path, "./") if relative_links else h), dd) for t, h, dd in items]
+    b.list_page(path + "index.html", name, crumbs, shown, js_only=js_only)
+    for t, h, dd in items:
+        b.article(h, t, parent + [(name, path + "index.html")], dd, text or f"<p>{t}。</p><p>特此公告。</p>")
+    return items
+
+
+def _build_portal(b: Builder, defects: dict[str, str]) -> None:
+    u, site, nm = b.unit, b.site, b.unit.short_name or b.unit.name
+    home = [("首页", "/")]
+    stale = "columns:stale" in defects
+    cols: list[tuple[str, str]] = []
+
+    def col(name: str, path: str) -> None:
+        cols.append((name, path + "index.html"))
+
+    xxgk_root = "/zwgk/xxgk/" if u.template == "cms" else "/gkmlpt/"
+    nav = [("要闻动态", "/zwgk/ywdt/"), ("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/"), ("政策解读", "/zwgk/zcjd/"),
+           ("规划计划", "/zwgk/ghjh/"), ("财政预决算", "/zwgk/czyjs/"), ("政府债务", "/zwgk/zfzw/"), ("惠民惠农", "/zwgk/hmhn/"),
+           ("疫情防控", "/zwgk/yqfk/"), ("行政执法公示", "/zwgk/xzzf/"), ("行政法规", "/zwgk/flfg/"), ("政务新媒体", "/zwgk/xmt/"),
+           ("政府信息公开", xxgk_root), ("回应关切", "/hdjl/hygz/"), ("互动交流", "/hdjl/wmly/")]
+    if stale:
+        nav.insert(1, ("工作动态", "/zwgk/gzdt/"))
+    if u.kind == "county":
+        nav.append(("基层政务公开标准目录", "/zwgk/jczw/"))
+    if u.kind == "municipal-government":
+        nav.insert(0, ("政府公报", "/zwgk/zfgb/"))
+    blank = [("统计信息", "/zwgk/tjxx/"), ("招标采购", "/zwgk/zbcg/"), ("重大项目", "/zwgk/zdxm/"),
+             ("审计结果", "/zwgk/sjjg/"), ("征集调查", "/hdjl/zjdc/")] if "columns:blank" in defects else []
+    for name, path in nav + blank:
+        col(name, path)
+    b.columns = cols
+    zw = home + [("政务公开", None)]
+
+    news = _column(b, "/zwgk/ywdt/", "要闻动态", home, [f"{nm}召开第{n}次政府常务会议" for n in range(12, 0, -1)],
+                   40 if stale else (30 if "homepage:freshness" in defects else 2), step=4)
+    if stale:
+        _column(b, "/zwgk/gzdt/", "工作动态", home, [f"{nm}开展安全生产检查{n}" for n in range(1, 4)], 35)
+    tz_titles = [f"关于做好{x}工作的通知" for x in ("防汛", "森林防火", "安全生产", "人口普查", "冬季供暖", "疫苗接种")]
+    tz_titles.insert(2, f"关于开展爱国卫生运动的通知")
+    if u.kind == "municipal-government":
+        tz_titles.append("关于公共企事业单位信息公开工作的通知")
+    notices = _column(b, "/zwgk/tzgg/", "通知公告", zw, tz_titles, 200 if stale else (20 if "homepage:freshness" in defects else 6),
+                      relative_links=True)
+    policy_titles = [f"{nm}关于促进民营经济发展的若干措施", f"{nm}建设高标准市场体系行动方案落实举措",
+                     f"{nm}关于加强行政执法信息公开工作的通知"]
+    if "negative_list" not in defects:
+        policy_titles.insert(1, "关于转发《市场准入负面清单（2020年版）》的通知")
+    policies = _column(b, "/zwgk/zcwj/", "政策文件", zw, policy_titles, 220 if stale else 20, step=30)
+    # 政策解读: each links back to its policy document (原文).
+    jd_items = _items(b, "/zwgk/zcjd/", [f"一图读懂《{t[:20]}》" for t, _, _ in policies[:3]], 18, step=30)
+    b.list_page("/zwgk/zcjd/index.html", "政策解读", zw + [("政策解读", None)], jd_items)
+    for (t, h, dd), (pt, ph, _) in zip(jd_items, policies):
+        b.article(h, t, zw + [("政策解读", "/zwgk/zcjd/index.html")], dd, f"<p>{t}：政策背景、出台目的和重要举措。</p>",
+                  related=[(f"政策原文：{pt}", ph)])
+    plan_titles = [f"{nm}国土空间总体规划（2021-2035年）", f"{nm}“十四五”交通运输专项规划"]
+    if "plan:十四五规划纲要" not in defects:
+        plan_titles.insert(0, f"{nm}国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
+    _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40)
+    fin = _items(b, "/zwgk/czyjs/", [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"], 150, step=20)
+    b.list_page("/zwgk/czyjs/index.html", "财政预决算", zw + [("财政预决算", None)], fin)
+    for t, h, dd in fin:
+        b.article(h, t, zw + [("财政预决算", "/zwgk/czyjs/index.html")], dd, f"<p>{t}全文见附件。</p>",
+                  attachments=[("附件：报告全文.pdf", f"{h.rsplit('/', 1)[0]}/{h.rsplit('/', 1)[1][:-5]}.pdf")])
+    debt = ("<p>2021年全区政府债务限额为35.6亿元，其中一般债务限额12.1亿元、专项债务限额23.5亿元；债务余额为31.2亿元。</p>"
+            "<p>新增债券期限为10年，利率3.25%。偿还计划：按年度预算安排还本付息。</p>")
+    debt += ("<p>偿还资金来源：一般债务由一般公共预算收入偿还，专项债务由对应项目收益和政府性基金收入偿还。</p>"
+             if "debt:fields" not in defects else "")
+    if "debt:fields" in defects:
+        debt = debt.replace("，利率3.25%", "")
+    _column(b, "/zwgk/zfzw/", "政府债务", zw, [f"{nm}2021年政府债务限额和余额情况"], 60, text=debt)
+    _column(b, "/zwgk/hmhn/", "惠民惠农", zw, ["2021年惠民惠农财政补贴资金发放情况公示", "2021年耕地地力保护补贴发放名单"], 25)
+    _column(b, "/zwgk/yqfk/", "疫情防控", home, [f"{nm}新冠疫苗接种安排（第{n}期）" for n in range(6, 0, -1)],
+            60 if stale else 3, step=5)
+    _column(b, "/hdjl/hygz/", "回应关切", home, ["关于群众反映小区供水问题的回应", "关于学位分配问题的回应"], 40, step=60)
+    _column(b, "/hdjl/wmly/", "网民留言", home, [f"关于{x}的留言（已答复）" for x in ("道路维修", "路灯损坏", "噪音扰民", "公交线路")],
+            100 if stale else 15, step=12)
+    _column(b, "/zwgk/xzzf/", "行政执法公示", zw, ["2021年行政处罚决定信息公示", "2021年行政许可决定信息公示"], 30, step=30)
+    _column(b, "/zwgk/flfg/", "行政法规", zw, ["中华人民共和国政府信息公开条例", "优化营商环境条例"], 300, step=200)
+    xmt_links: list[str] = []
+    xmt_body = "<h1>政务新媒体</h1><ul class=\"list\">" + "".join(
+        f"<li>{b.a('/zwgk/xmt/index.html', 'http://outside.test/wechat', f'{nm}发布（{kind}）', xmt_links)}"
+        f"<span>{fmt_date(b.d(300), b.date_style)}</span></li>" for kind in ("微信公众号", "微博", "抖音")) + "</ul>"
+    b.page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], xmt_body, kind="list", links=xmt_links)
+    if u.kind == "county":
+        _build_jc(b, defects)
+    if u.kind == "municipal-government":
+        issues = [f"梅州市人民政府公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
+        _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if "gb:政府公报" in defects else 50, step=90)
+    for name, path in blank:
+        b.list_page(path + "index.html", name, zw + [(name, None)], [])
+    _build_xxgk(b, defects, xxgk_root, zw)
+    # Awkwardness: a redirect from an old URL, a robots-disallowed page, broken links.
+    extra = [("旧版通知公告", "/old/tzgg.html"), ("后台管理", "/admin/login.html")]
+    site.resources["/old/tzgg.html"] = Resource(301, b"", "text/html", headers={"Location": "/zwgk/tzgg/index.html"})
+    if "links:home" in defects:
+        extra.append(("原通知公告（已失效）", "/zwgk/old-notice.html"))
+    if "links:inner" in defects:
+        first = notices[0][1]
+        res = site.resources[first]
+        doc = res.body.decode("utf-8").replace('<div class="footer">',
+                                               '<p><a href="/zwgk/tzgg/missing.html">相关链接</a> <a href="/zwgk/report/error.html">统计报表</a></p><div class="footer">')
+        res.body = doc.encode("utf-8")
+        res.links += ["/zwgk/tzgg/missing.html", "/zwgk/report/error.html"]
+        site.resources["/zwgk/report/error.html"] = Resource(500, "<h1>500 内部错误</h1>".encode(), "text/html; charset=utf-8")
+    _home(b, news, notices, extra)
+
+
+def _build_jc(b: Builder, defects: dict[str, str]) -> None:
+    domains = JC_DOMAINS[:-5] + JC_DOMAINS[-3:] if "jc:目录" in defects else JC_DOMAINS
+    path = "/zwgk/jczw/"
+    crumbs = [("首页", "/"), ("政务公开", None), ("基层政务公开标准目录", None)]
+    items = [(f"{b.unit.short_name}{d}领域基层政务公开标准目录", f"{path}ml_{i + 1}.html", b.d(200 + i))
+             for i, d in enumerate(domains)]
+    b.list_page(path + "index.html", "基层政务公开标准目录", crumbs, items, per_page=30)
+    for t, h, dd in items:
+        b.article(h, t, crumbs[:-1] + [("基层政务公开标准目录", path + "index.html")], dd,
+                  "<table><tr><th>序号</th><th>公开事项</th><th>公开内容</th><th>公开依据</th><th>公开时限</th>"
+                  "<th>公开主体</th><th>公开渠道和载体</th><th>公开对象</th><th>公开方式</th><th>公开层级</th></tr>"
+                  "<tr><td>1</td><td>政策文件</td><td>相关政策</td><td>《政府信息公开条例》</td><td>信息形成或者变更之日起20个工作日内</td>"
+                  "<td>县级部门</td><td>政府网站</td><td>全社会</td><td>主动</td><td>县级</td></tr></table>")
+
+
+GUIDE_TEXT = ("<p>一、本机关政府信息公开工作机构为{host}，办公地址：{addr}，办公时间：工作日上午8:30-12:00，下午14:30-17:30，"
+              "联系电话：0753-{phone}，传真：0753-{phone}，电子邮箱：zwgk@example.gov.cn。</p>"
+              "<p>二、政府信息的分类与编排体系、获取方式。申请人可通过在线申请、信函申请、当面申请等方式提出政府信息公开申请。</p>")
+FEE_TEXT = "<p>三、收费标准：依照《政府信息公开信息处理费管理办法》，申请数量、频次明显超过合理范围的，可以收取信息处理费。</p>"
+REPORT_TEXT = ("<p>本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
+               "存在的主要问题及改进情况、其他需要报告的事项六部分组成。</p>"
+               "<h2>一、总体情况</h2><p>{year}年，本机关认真贯彻落实《中华人民共和国政府信息公开条例》。</p>"
+               "<h2>二、主动公开政府信息情况</h2><p>见下表。</p>"
+               "<h2>三、收到和处理政府信息公开申请情况</h2><p>本年新收政府信息公开申请{n}件。</p>"
+               "<h2>四、政府信息公开行政复议、行政诉讼情况</h2><p>无。</p>"
+               "<h2>五、存在的主要问题及改进情况</h2><p>主动公开的深度有待提高。</p>"
+               "<h2>六、其他需要报告的事项</h2><p>本年度未收取信息处理费。</p>")
+
+
+def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tuple[str, str | None]]) -> None:
+    """The 政府信息公开 专栏 with its sub-columns (gkmlpt-like portals keep it under /gkmlpt/)."""
+    u = b.unit
+    name_zl = "政府信息公开"
+    zl_crumbs = parent + [(name_zl, root + "index.html")]
+    subs = [("政府信息公开指南", "zn/"), ("政府信息公开制度", "zd/"), ("法定主动公开内容", "fdzdgknr/"),
+            ("政府信息公开年报", "nb/"), ("依申请公开", "ysqgk/")]
+    # 专栏 index: links to each sub-column.
+    links: list[str] = []
+    body = f"<h1>{name_zl}</h1><ul class=\"zl-menu\">" + "".join(
+        f"<li>{b.a(root + 'index.html', root + p + 'index.html', n, links)}</li>" for n, p in subs) + "</ul>"
+    b.page(root + "index.html", name_zl, parent + [(name_zl, None)], body, kind="list", links=links,
+           meta=f'<meta name="ColumnName" content="{name_zl}">')
+    # 指南
+    guide_empty = defects.get("zl:政府信息公开指南") == "empty"
+    guide_items = [] if guide_empty else [(f"{u.name}政府信息公开指南", f"{root}zn/guide.html", b.d(120))]
+    b.list_page(root + "zn/index.html", "政府信息公开指南", zl_crumbs + [("政府信息公开指南", None)], guide_items)
+    if not guide_empty:
+        text = GUIDE_TEXT.format(host=u.footer["host"], addr=f"{u.short_name or u.name}政务大楼", phone=u.footer["phone"])
+        if "zl:指南:信息处理费" not in defects:
+            text += FEE_TEXT
+        b.article(guide_items[0][1], guide_items[0][0], zl_crumbs + [("政府信息公开指南", root + "zn/index.html")],
+                  guide_items[0][2], text)
+    _column(b, root + "zd/", "政府信息公开制度", zl_crumbs,
+            ["政府信息公开保密审查制度", "政府信息公开申请办理制度"], 300, step=40)
+    fd_items = _items(b, root + "fdzdgknr/", ["机构职能", "领导信息", "权责清单", "人事信息"], 30, step=40)
+    js_only = defects.get("zl:法定主动公开内容") == "js_only"
+    b.list_page(root + "fdzdgknr/index.html", "法定主动公开内容", zl_crumbs + [("法定主动公开内容", None)], fd_items, js_only=js_only)
+    if not js_only:
+        for t, h, dd in fd_items:
+            b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
+    # 年报: governments by 03-31, departments by 01-31.
+    reports = []
+    for year in (2019, 2020):
+        state = defects.get(f"annual_report:{year}")
+        if state == "missing":
+            continue
+        if state == "late":
+            published = dt.date(year + 1, 4, 20) if u.kind != "municipal-department" else dt.date(year + 1, 2, 20)
+        else:
+            published = dt.date(year + 1, 3, 20) if u.kind != "municipal-department" else dt.date(year + 1, 1, 22)
+        reports.append((f"{u.name}{year}年政府信息公开工作年度报告", f"{root}nb/{year}.html", published))
+    reports.sort(key=lambda r: r[2], reverse=True)
+    b.list_page(root + "nb/index.html", "政府信息公开年报", zl_crumbs + [("政府信息公开年报", None)], reports)
+    for t, h, dd in reports:
+        year = int(t.split("年政府信息公开")[0][-4:])
+        b.article(h, t, zl_crumbs + [("政府信息公开年报", root + "nb/index.html")], dd,
+                  REPORT_TEXT.format(year=year, n=b.rng.randint(3, 60)))
+    ysq = [("政府信息公开申请表", f"{root}ysqgk/form.html", b.d(400)), ("依申请公开办理流程", f"{root}ysqgk/flow.html", b.d(400))]
+    b.list_page(root + "ysqgk/index.html", "依申请公开", zl_crumbs + [("依申请公开", None)], ysq)
+    for t, h, dd in ysq:
+        b.article(h, t, zl_crumbs + [("依申请公开", root + "ysqgk/index.html")], dd,
+                  f"<p>{t}：申请人可在线申请或下载申请表。</p>", attachments=[("申请表下载.pdf", "form.pdf")])
+    if b.unit.kind == "municipal-department":
+        b.columns.append(("依申请公开", root + "ysqgk/index.html"))
+
+
+def _home(b: Builder, news: list, notices: list, extra: list[tuple[str, str]]) -> None:
+    u = b.unit
+    path = u.base
+    links: list[str] = []
+    block = [(t, h, dd) for t, h, dd in sorted(news[:6] + notices[:4], key=lambda x: x[2], reverse=True)]
+    items = "".join(f'<li>{b.a(path, h, t, links)}<span class="date">{fmt_date(dd, b.date_style)}</span></li>' for t, h, dd in block)
+    outside = b.a(path, "http://outside.test/zcwd/", "国务院政策问答平台", links)
+    ext = "".join(b.a(path, p, n, links) + " " for n, p in extra)
+    body = (f'<div class="news"><h3>要闻</h3><ul class="news-block">{items}</ul></div>'
+            f'<div class="links">{outside} {b.a(path, "/hdjl/wmly/index.html", "在线咨询", links)} {ext}</div>')
+    b.page(path, "首页", [("首页", None)], body, kind="home", links=links)
+
+
+# --- departments -----------------------------------------------------------------------
+
+def _build_department(b: Builder, defects: dict[str, str]) -> None:
+    u, base = b.unit, b.unit.base
+    home = [("首页", "/"), ("政务公开", "/zwgk/"), (u.name, base)]
+    b.columns = [("首页", "/"), (u.short_name, base)]
+    cols: list[tuple[str, str]] = []
+    nm = u.short_name.removeprefix("市")
+    tz_titles = [f"{u.name}关于做好{x}工作的通知" for x in ("年度考核", "安全生产", "信息报送", "节假日值班")]
+    if u.id in PUBLIC_ENTERPRISE:
+        tz_titles.append(f"{nm}领域公共企事业单位信息公开工作情况")
+    notices = _column(b, base + "tzgg/", "通知公告", home, tz_titles, 4, step=20)
+    cols.append(("通知公告", base + "tzgg/index.html"))
+    p_titles = [f"{u.name}行政规范性文件管理办法", f"{u.name}2021年工作要点"]
+    if u.id in MARKET_LEADS:
+        p_titles += ["关于转发《市场准入负面清单（2020年版）》的通知", "建设高标准市场体系行动方案落实举措"]
+    policies = _column(b, base + "zcwj/", "政策文件", home, p_titles, 30, step=30)
+    cols.append(("政策文件", base + "zcwj/index.html"))
+    if defects.get("column:政策解读") == "empty":
+        b.list_page(base + "zcjd/index.html", "政策解读", home + [("政策解读", None)], [])
+    else:
+        jd = _items(b, base + "zcjd/", [f"《{policies[0][0]}》政策解读"], 28)
+        b.list_page(base + "zcjd/index.html", "政策解读", home + [("政策解读", None)], jd)
+        b.article(jd[0][1], jd[0][0], home + [("政策解读", base + "zcjd/index.html")], jd[0][2],
+                  "<p>解读：背景、目的和主要内容。</p>", related=[(f"政策原文：{policies[0][0]}", policies[0][1])])
+    cols.append(("政策解读", base + "zcjd/index.html"))
+    fin_titles = [f"{u.name}2020年部门决算"]
+    if "budget:2021:部门预算" not in defects:
+        fin_titles.insert(0, f"{u.name}2021年部门预算")
+    _column(b, base + "czyjs/", "财政预决算", home, fin_titles, 140, step=100)
+    cols.append(("财政预决算", base + "czyjs/index.html"))
+    if "column:法律法规" not in defects:
+        _column(b, base + "flfg/", "法律法规", home, ["中华人民共和国政府信息公开条例", f"{nm}相关法律法规汇编"], 200, step=100)
+        cols.append(("法律法规", base + "flfg/index.html"))
+    if u.id in MARKET_LEADS:
+        empty = defects.get("column:行政执法公示") == "empty"
+        _column(b, base + "xzzf/", "行政执法公示", home, ["行政处罚决定信息公示", "行政检查结果公示"], 20, step=20, empty=empty)
+        cols.append(("行政执法公示", base + "xzzf/index.html"))
+    b.columns += cols
+    _build_xxgk(b, defects, base + "xxgk/", home)
+    links: list[str] = []
+    news = sorted(notices, key=lambda x: x[2], reverse=True)[:5]
+    items = "".join(f'<li>{b.a(base, h, t, links)}<span class="date">{fmt_date(dd, b.date_style)}</span></li>' for t, h, dd in news)
+    consult = b.a(base, "/hdjl/wmly/index.html", "咨询投诉", links)
+    body = f'<h1>{html.escape(u.name)}</h1><ul class="news-block">{items}</ul><p>{consult}</p>'
+    b.page(base, u.name, home[:-1] + [(u.name, None)], body, kind="home", links=links)

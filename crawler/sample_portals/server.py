@@ -1,0 +1,140 @@
+"""Serve the sample world on 127.0.0.1: one port per site, in threads, for tests and the demo."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from crawler.sample_portals.build import OUTSIDE
+from crawler.sample_portals.model import World
+
+OUTSIDE_PLACEHOLDER = b"http://outside.test"
+
+
+class SamplePortalServer:
+    """Context manager: every site of the world on its own 127.0.0.1 port (port 0)."""
+
+    def __init__(self, world: World, host: str = "127.0.0.1"):
+        self.world = world
+        self.host = host
+        self.servers: dict[str, ThreadingHTTPServer] = {}
+        self.threads: list[threading.Thread] = []
+        self.hits: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> SamplePortalServer:
+        for key, site in self.world.sites.items():
+            server = ThreadingHTTPServer((self.host, 0), self._handler(key))
+            server.daemon_threads = True
+            self.servers[key] = server
+            t = threading.Thread(target=server.serve_forever, name=f"sample-{key}", daemon=True)
+            t.start()
+            self.threads.append(t)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self.servers.values():
+            server.shutdown()
+            server.server_close()
+
+    # -- addresses ----------------------------------------------------------------
+    def netloc(self, site_key: str) -> str:
+        return f"{self.host}:{self.servers[site_key].server_address[1]}"
+
+    def base_url(self, unit_id: str) -> str:
+        unit = self.world.unit(unit_id)
+        return f"http://{self.netloc(unit.site)}{unit.base}"
+
+    def url(self, unit_id: str, path: str) -> str:
+        return f"http://{self.netloc(self.world.unit(unit_id).site)}{path}"
+
+    # -- files for the crawler and the tests -----------------------------------------
+    def units_doc(self) -> dict:
+        units = []
+        for u in self.world.units:
+            entry = {
+                "id": u.id, "name": u.name, "short_name": u.short_name, "kind": u.kind,
+                "start_urls": [self.base_url(u.id)], "allowed_domains": [self.netloc(u.site)],
+                "url_status": "confirmed", "url_note": "local sample portal",
+            }
+            if u.base != "/":
+                entry["allowed_paths"] = [u.base]
+            if u.aliases:
+                entry["aliases"] = list(u.aliases)
+            if u.acts_for:
+                entry["acts_for"] = list(u.acts_for)
+            if u.template == "gkmlpt":
+                entry["gkml_entry"] = f"http://{self.netloc(u.site)}/gkmlpt/index.html"
+            units.append(entry)
+        return {"registry": "sample portals (local)", "units": units}
+
+    def write_units_file(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.units_doc(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
+
+    def ground_truth(self) -> dict:
+        units = {}
+        for u in self.world.units:
+            root = f"http://{self.netloc(u.site)}"
+            pages = {}
+            for path, rec in self.world.crawl_truth(u).items():
+                rec = dict(rec)
+                rec["final_url"] = root + rec.pop("final_path")
+                pages[root + path] = rec
+            units[u.id] = {
+                "template": u.template, "encoding": u.encoding, "kind": u.kind,
+                "footer": {
+                    "site_code": u.footer["site_code"],
+                    "site_code_meta": u.footer["site_code"] if u.footer.get("site_code_meta") else None,
+                    "icp": u.footer["icp"], "police": u.footer["police"], "conac": u.footer["conac"],
+                },
+                "reachable": not self.world.sites[u.site].down,
+                "pages": pages,
+                "profile": u.profile,
+            }
+        return {"seed": self.world.seed, "as_of": self.world.as_of.isoformat(), "units": units}
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def _handler(self, key: str):
+        outer = self
+        site = self.world.sites[key]
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version = "SamplePortal/1.0"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _respond(self, head_only: bool) -> None:
+                path = urlsplit(self.path).path
+                with outer._lock:
+                    outer.hits.append((outer.netloc(key), path))
+                res = site.get(path)
+                if res is None:
+                    body, status, ctype, headers = "<h1>404 页面不存在</h1>".encode(), 404, "text/html; charset=utf-8", {}
+                else:
+                    body, status, ctype, headers = res.body, res.status, res.content_type, res.headers
+                if OUTSIDE_PLACEHOLDER in body and key != OUTSIDE:
+                    body = body.replace(OUTSIDE_PLACEHOLDER, f"http://{outer.netloc(OUTSIDE)}".encode())
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if not head_only:
+                    self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._respond(False)
+
+            def do_HEAD(self) -> None:
+                self._respond(True)
+
+        return Handler
