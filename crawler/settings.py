@@ -9,6 +9,7 @@ from crawler import __version__
 BOT_NAME = "zwgk"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"  # our `crawl` checks -a units= / -a unit= before starting
 
 # Identify ourselves honestly so site operators can tell who is crawling and why.
 USER_AGENT = f"zwgk/{__version__} (政务公开 compliance checker; +https://github.com/zwgk/zwgk)"

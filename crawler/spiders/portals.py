@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,7 +48,7 @@ class PortalSpider(scrapy.Spider):
         self.units: list[Unit] = []
         self.units_by_id: dict[str, Unit] = {}
         self.units_file: Path = default_units_path()
-        self.scheduled: Counter[str] = Counter()
+        self.scheduled: dict[str, set[str]] = {}
         self.crawl_id: int | None = None
 
     @classmethod
@@ -58,20 +57,22 @@ class PortalSpider(scrapy.Spider):
         spider._configure(crawler.settings)
         return spider
 
+    @classmethod
+    def check_arguments(cls, settings, units: str | None = None, unit: str | None = None, **_: Any) -> tuple[Path, list[Unit]]:
+        """The units this spider would crawl; UnitsError for a bad file or unknown id."""
+        path = Path(units or settings.get("ZWGK_UNITS_FILE") or default_units_path())
+        ids = [i.strip() for i in (unit or "").split(",") if i.strip()]
+        chosen = select_units(load_units(path), ids, cls.unit_kinds)
+        if not chosen:
+            raise UnitsError(f"{path}: no units of kind {', '.join(cls.unit_kinds)} to crawl")
+        return path, chosen
+
     def _configure(self, settings) -> None:
-        path = self._units_arg or settings.get("ZWGK_UNITS_FILE") or default_units_path()
-        self.units_file = Path(path)
-        ids = [i.strip() for i in (self._unit_arg or "").split(",") if i.strip()]
         try:
-            self.units = select_units(load_units(self.units_file), ids, self.unit_kinds)
+            self.units_file, self.units = self.check_arguments(settings, self._units_arg, self._unit_arg)
         except UnitsError as exc:
-            # UsageError: `scrapy crawl` prints it without a traceback and exits 2.
+            # `scrapy crawl` checks first (crawler/commands/crawl.py); this guards other callers.
             raise UsageError(str(exc), print_help=False) from None
-        if not self.units:
-            raise UsageError(
-                f"{self.units_file}: no units of kind {', '.join(self.unit_kinds)} to crawl",
-                print_help=False,
-            )
         self.units_by_id = {u.id: u for u in self.units}
         self.max_pages = settings.getint("ZWGK_MAX_PAGES_PER_UNIT", 2000)
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
@@ -79,15 +80,18 @@ class PortalSpider(scrapy.Spider):
     async def start(self):
         for unit in self.units:
             for url in unit.start_urls:
-                request = self._request(unit, url, depth_referer=None)
+                request = self._request(unit, url)
                 if request is not None:
                     yield request
 
-    def _request(self, unit: Unit, url: str, depth_referer: str | None) -> scrapy.Request | None:
-        if self.scheduled[unit.id] >= self.max_pages:
+    def _request(self, unit: Unit, url: str) -> scrapy.Request | None:
+        seen = self.scheduled.setdefault(unit.id, set())
+        if url in seen:  # most links repeat (navigation); the dupefilter need not see them
+            return None
+        if len(seen) >= self.max_pages:
             self.crawler.stats.inc_value(f"zwgk/page_limit_reached/{unit.id}")
             return None
-        self.scheduled[unit.id] += 1
+        seen.add(url)
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -166,7 +170,7 @@ class PortalSpider(scrapy.Spider):
             in_scope = unit.in_scope(link.url)
             item.links.append((link.url, link.text, link.attachment, in_scope))
             if follow and in_scope:
-                request = self._request(unit, link.url, depth_referer=response.url)
+                request = self._request(unit, link.url)
                 if request is not None:
                     yield request
         yield item
