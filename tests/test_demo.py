@@ -1,0 +1,68 @@
+"""`zwgk demo` (what `make demo` runs): every stage on the sample portals, from one command."""
+
+import json
+
+import pytest
+
+from audits import db as store
+from tests.conftest import run_zwgk
+from tests.test_audit import expected_status
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    proc = run_zwgk("demo", "--db", out / "zwgk.db")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"out": out, "proc": proc}
+
+
+def test_demo_leaves_database_report_ledger_and_truth(demo):
+    out = demo["out"]
+    for name in ("zwgk.db", "sample-units.yaml", "ground-truth.json", "ledger.xlsx", "report/index.html"):
+        assert (out / name).exists(), name
+    assert "open " in demo["proc"].stdout
+
+
+def test_demo_crawl_matches_ground_truth(demo):
+    truth = json.loads((demo["out"] / "ground-truth.json").read_text(encoding="utf-8"))
+    db = store.open_db(demo["out"] / "zwgk.db", create=False)
+    for unit_id, gt in truth["units"].items():
+        rows = {r["url"]: r for r in db.query("SELECT url, pub_date, site_code, icp, kind, fetch_status FROM pages "
+                                               "WHERE unit_id = ?", [unit_id])}
+        assert len(rows) == len(gt["pages"]), unit_id
+        for url, rec in gt["pages"].items():
+            if rec.get("kind") == "article":
+                assert rows[url]["pub_date"] == rec["pub_date"]
+            if rec.get("kind") == "home" and rec["fetch"] == "ok":
+                assert (rows[url]["site_code"], rows[url]["icp"]) == (gt["footer"]["site_code"], gt["footer"]["icp"])
+    db.close()
+
+
+def test_demo_audit_matches_ground_truth(demo):
+    truth = json.loads((demo["out"] / "ground-truth.json").read_text(encoding="utf-8"))
+    findings = json.loads(run_zwgk("findings", "--db", demo["out"] / "zwgk.db").stdout)
+    assert findings
+    wrong = [(f["unit"], f["rule"], f["status"]) for f in findings
+             if f["status"] != expected_status(truth, f["unit"], f["rule"], f["status"])]
+    assert wrong == []
+
+
+@pytest.mark.browser
+def test_demo_report_in_chromium(demo, browser, tmp_path):
+    index = demo["out"] / "report" / "index.html"
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(index.as_uri())
+    assert page.locator("#units-count").inner_text() == "31"
+    rows = page.locator("#ranking-table tbody tr")
+    assert rows.count() == 31
+    page.select_option("#filter-kind", "county")
+    assert page.locator("#ranking-table tbody tr:not(.hidden)").count() == 8
+    page.screenshot(path=str(tmp_path / "demo-index.png"), full_page=True)
+    page.locator("#ranking-table a", has_text="蕉岭县").click()
+    assert "蕉岭县" in page.locator("h1").inner_text()
+    assert page.locator("#inspection tr.status-fail").count() >= 1
+    page.screenshot(path=str(tmp_path / "demo-unit.png"), full_page=True)
+    assert errors == []
