@@ -66,3 +66,17 @@ def test_demo_report_in_chromium(demo, browser, tmp_path):
     assert page.locator("#inspection tr.status-fail").count() >= 1
     page.screenshot(path=str(tmp_path / "demo-unit.png"), full_page=True)
     assert errors == []
+
+
+@pytest.mark.browser
+def test_crawled_script_in_a_title_is_shown_not_run(demo, browser):
+    """meijiang publishes a notice whose title holds <script> and <img onerror>; it is crawled as text."""
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((demo["out"] / "report" / "units" / "unit-meijiang.html").as_uri())
+    text = page.locator("#findings").inner_text()
+    assert '<script>alert("xss")</script><img src=x onerror=alert(2)>' in text
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.locator("#findings img[src='x']").count() == 0

@@ -341,7 +341,8 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     if stale:
         _column(b, "/zwgk/gzdt/", "工作动态", home, [f"{nm}开展安全生产检查{n}" for n in range(1, 4)], 35)
     tz_titles = [f"关于做好{x}工作的通知" for x in ("防汛", "森林防火", "安全生产", "人口普查", "冬季供暖", "疫苗接种")]
-    tz_titles.insert(2, f"关于开展爱国卫生运动的通知")
+    hostile = '<script>alert("xss")</script><img src=x onerror=alert(2)>' if u.id == "meijiang" else ""
+    tz_titles.insert(2, f"关于开展爱国卫生运动的通知{hostile}")  # crawled text that must stay text in reports
     if u.kind == "municipal-government":
         tz_titles.append("关于公共企事业单位信息公开工作的通知")
     notices = _column(b, "/zwgk/tzgg/", "通知公告", zw, tz_titles, 200 if stale else (20 if "homepage:freshness" in defects else 6),
