@@ -88,6 +88,28 @@ def _check_db_path(db_path: Path) -> None:
         _fail(str(exc))
 
 
+def _open_existing_db(db_path: Path):
+    try:
+        return store.open_db(db_path, create=False)
+    except store.DatabaseError as exc:
+        _fail(str(exc))
+
+
+def _report_context(db_path: Path, audit_id: int | None, plan_file: Path | None = None):
+    """The report context of an audit (and the plan), or a one-line error."""
+    from reports.context import ReportError, build_context
+
+    db = _open_existing_db(db_path)
+    try:
+        plan = _load_plan_or_fail(plan_file, None)
+        try:
+            return build_context(db, audit_id, plan), plan
+        except ReportError as exc:
+            _fail(f"{db_path}: {exc}")
+    finally:
+        db.close()
+
+
 def _crawl_summary(db_path: Path, crawl_id: int) -> list[str]:
     db = store.open_db(db_path)
     try:
@@ -212,10 +234,7 @@ def crawls(db_path) -> None:
     Example:
         zwgk crawls --db zwgk.db
     """
-    try:
-        db = store.open_db(db_path, create=False)
-    except store.DatabaseError as exc:
-        _fail(str(exc))
+    db = _open_existing_db(db_path)
     for run in db.query("SELECT * FROM crawl_runs ORDER BY id DESC"):
         pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [run["id"]]).fetchone()[0]
         click.echo(f"{run['id']:>4}  {run['status']:<11} {run['started_at']}  {run['spider']:<18} pages {pages}")
@@ -301,10 +320,7 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
     from audits.run import AuditError, run_audit
 
     as_of = _parse_date(as_of_text)
-    try:
-        db = store.open_db(db_path, create=False)
-    except store.DatabaseError as exc:
-        _fail(str(exc))
+    db = _open_existing_db(db_path)
     try:
         if crawl_id is None:
             crawl_id = store.latest_crawl_id(db)
@@ -404,10 +420,7 @@ def findings(db_path, audit_id, fmt, statuses) -> None:
     """
     import csv
 
-    try:
-        db = store.open_db(db_path, create=False)
-    except store.DatabaseError as exc:
-        _fail(str(exc))
+    db = _open_existing_db(db_path)
     if audit_id is None:
         row = db.execute("SELECT max(id) FROM audit_runs WHERE status = 'finished'").fetchone()
         audit_id = row[0] if row else None
@@ -430,27 +443,15 @@ def findings(db_path, audit_id, fmt, statuses) -> None:
 
 
 def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Path | None = None) -> Path:
-    from reports.context import ReportError, build_context
     from reports.render import render_report
 
+    ctx, _ = _report_context(db_path, audit_id, plan_file)
     try:
-        db = store.open_db(db_path, create=False)
-    except store.DatabaseError as exc:
-        _fail(str(exc))
-    try:
-        plan = _load_plan_or_fail(plan_file, None)
-        try:
-            ctx = build_context(db, audit_id, plan)
-        except ReportError as exc:
-            _fail(f"{db_path}: {exc}")
-        try:
-            index = render_report(ctx, out_dir)
-        except OSError as exc:
-            _fail(f"cannot write the report to {out_dir}: {exc}")
-        click.echo(f"report of audit {ctx.audit['id']}: {index}")
-        return index
-    finally:
-        db.close()
+        index = render_report(ctx, out_dir)
+    except OSError as exc:
+        _fail(f"cannot write the report to {out_dir}: {exc}")
+    click.echo(f"report of audit {ctx.audit['id']}: {index}")
+    return index
 
 
 @cli.command()
@@ -494,28 +495,16 @@ def export(db_path, audit_id, fmt, out_file, deadline) -> None:
 
 def _export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: str = "xlsx",
                    deadline: str | None = None) -> int:
-    from reports.context import ReportError, build_context
     from reports.ledger import ledger_rows, write_csv, write_xlsx
 
+    ctx, plan = _report_context(db_path, audit_id)
+    due = deadline or str((getattr(plan, "meta", None) or {}).get("report_due", "") or "")
+    rows = ledger_rows(ctx, due)
     try:
-        db = store.open_db(db_path, create=False)
-    except store.DatabaseError as exc:
-        _fail(str(exc))
-    try:
-        plan = _load_plan_or_fail(None, None)
-        try:
-            ctx = build_context(db, audit_id, plan)
-        except ReportError as exc:
-            _fail(f"{db_path}: {exc}")
-        due = deadline or str((getattr(plan, "meta", None) or {}).get("report_due", "") or "")
-        rows = ledger_rows(ctx, due)
-        try:
-            (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
-        except OSError as exc:
-            _fail(f"cannot write {out_file}: {exc}")
-        return len(rows)
-    finally:
-        db.close()
+        (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc}")
+    return len(rows)
 
 
 @cli.command()
