@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 
 import sqlite_utils
 
+from audits.db import load_body
+from crawler.extract import decode_html
 from rules.model import LinkRecord, ListEntry, PageRecord, UnitInfo, UnitPages
+
+# Pages whose tables rules read (annual reports); their HTML is loaded from the stored body.
+NEEDS_HTML = re.compile(r"政府信息公开.{0,6}年度?报告|政府信息公开年报")
+MAX_HTML_CHARS = 2_000_000
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -35,7 +42,7 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
     for row in db.query(
         """SELECT url, fetch_status, status, fetched_at, final_url, kind, title, text, pub_date, column_path,
                   doc_number, content_type, site_code, site_code_meta, icp, police_code, conac, meta,
-                  list_items, script_built, rendered
+                  list_items, script_built, rendered, body_sha256
            FROM pages WHERE crawl_id = ? AND unit_id = ? ORDER BY id""",
         [crawl_id, unit.id],
     ):
@@ -43,6 +50,11 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             ListEntry(i.get("title", ""), i.get("url", ""), _date(i.get("date")))
             for i in json.loads(row["list_items"] or "[]")
         )
+        html = ""
+        if row["kind"] == "article" and row["body_sha256"] and NEEDS_HTML.search(row["title"] or ""):
+            body = load_body(db, row["body_sha256"])
+            if body:
+                html = decode_html(body, row["content_type"])[0][:MAX_HTML_CHARS]
         pages.append(
             PageRecord(
                 url=row["url"],
@@ -67,6 +79,7 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
                 links=tuple(links.get(row["url"], ())),
                 script_built=bool(row["script_built"]),
                 rendered=bool(row["rendered"]),
+                html=html,
             )
         )
     return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished)

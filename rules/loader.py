@@ -204,15 +204,17 @@ def _check_spec(spec: Any, path: str, err) -> None:
     for key in required:
         if key not in params:
             raise err(f"{here}.{key}", "required parameter is missing")
-    if "where" in params:
-        where = params["where"]
+    for key in ("where", "previous", "current"):
+        if key not in params:
+            continue
+        where = params[key]
         if not isinstance(where, dict):
-            raise err(f"{here}.where", "must be a mapping")
-        for key, value in where.items():
-            if key not in SELECTOR_KEYS:
-                raise err(f"{here}.where.{key}", f"unknown selector (allowed: {', '.join(sorted(SELECTOR_KEYS))})")
-            if key in ("title", "url", "doc_number"):
-                _check_regex(value, f"{here}.where.{key}", err)
+            raise err(f"{here}.{key}", "must be a mapping")
+        for sel, value in where.items():
+            if sel not in SELECTOR_KEYS:
+                raise err(f"{here}.{key}.{sel}", f"unknown selector (allowed: {', '.join(sorted(SELECTOR_KEYS))})")
+            if sel in ("title", "url", "doc_number"):
+                _check_regex(value, f"{here}.{key}.{sel}", err)
     for key in ("anchor", "url"):
         if name == "link" and key in params:
             _check_regex(params[key], f"{here}.{key}", err)
@@ -226,6 +228,6 @@ def _check_spec(spec: Any, path: str, err) -> None:
 def _check_regex(value: Any, where: str, err) -> None:
     try:
         # Template fields like {year} are filled in later; compile with a stand-in.
-        re.compile(re.sub(r"\{(year|prev_year|next_year|as_of_year)\}", "2020", str(value)))
+        re.compile(re.sub(r"\{(year|prev_year|next_year|previous_year|as_of_year)\}", "2020", str(value)))
     except re.error as exc:
         raise err(where, f"bad regular expression: {exc}") from None

@@ -340,6 +340,61 @@ def match_stale_columns(spec: dict, ctx: Context) -> Result:
     return Result("pass", f"超期未更新栏目 {len(stale)} 个（已检查 {checked} 个）", evidence, count=len(stale))
 
 
+def _report_of(pages: list[PageRecord]):
+    from rules.annual_report import parse_html  # noqa: PLC0415  (keeps bs4 off the common path)
+
+    page = next((p for p in pages if p.html), None)
+    return (page, parse_html(page.html)) if page else (None, None)
+
+
+def _fmt(x: float | None) -> str:
+    return "空" if x is None else f"{x:g}"
+
+
+def match_annual_report(spec: dict, ctx: Context) -> Result:
+    """The report selected by `where` passes the listed checks of rules/annual_report.py."""
+    from rules.annual_report import check  # noqa: PLC0415
+
+    where = spec["where"]
+    codes = set(_as_list(spec["checks"]))
+    found = [p for p in select(ctx.pages, where) if p.kind == "article"]
+    page, report = _report_of(found)
+    if report is None:
+        return Result("unknown", "未取得该年度报告的正文表格，无法核对", _evidence(found), describe(where))
+    issues = [i for i in check(report) if i.code in codes]
+    fails = [i for i in issues if i.status == "fail"]
+    shown = fails or issues
+    evidence = tuple(
+        evidence_of(page, f"{i.where}：{i.message}" + (f"（{_fmt(i.expected)} ≠ {_fmt(i.actual)}）" if i.expected is not None else ""))
+        for i in shown[:MAX_EVIDENCE]
+    )
+    detail = "；".join(f"{i.where}：{i.message}" + (f"（{_fmt(i.expected)} ≠ {_fmt(i.actual)}）" if i.expected is not None else "")
+                      for i in shown)
+    if fails:
+        return Result("fail", detail, evidence, "、".join(sorted(codes)), page.url, count=len(fails))
+    if issues:
+        return Result("unknown", detail, evidence, "、".join(sorted(codes)), page.url)
+    return Result("pass", f"{page.title}：核对无误", (evidence_of(page, page.title),))
+
+
+def match_annual_report_carryover(spec: dict, ctx: Context) -> Result:
+    """Last year's 结转下年度 equals this year's 上年结转 (two reports of the same unit)."""
+    from rules.annual_report import check_carryover  # noqa: PLC0415
+
+    prev_page, prev = _report_of([p for p in select(ctx.pages, spec["previous"]) if p.kind == "article"])
+    cur_page, cur = _report_of([p for p in select(ctx.pages, spec["current"]) if p.kind == "article"])
+    if prev is None or cur is None:
+        return Result("unknown", "相邻两年的年度报告未能全部取得，无法核对结转", (), "相邻两年的年度报告")
+    issues = check_carryover(prev, cur)
+    detail = "；".join(f"{i.where}：{i.message}（{_fmt(i.expected)} ≠ {_fmt(i.actual)}）" for i in issues)
+    evidence = (evidence_of(prev_page, prev_page.title), evidence_of(cur_page, cur_page.title))
+    if any(i.status == "fail" for i in issues):
+        return Result("fail", detail, evidence, "上年「结转下年度」= 本年「上年结转」", cur_page.url, count=len(issues))
+    if issues:
+        return Result("unknown", detail, evidence)
+    return Result("pass", "相邻年度结转数据一致", evidence)
+
+
 def match_per_year(spec: dict, ctx: Context) -> Result:
     """Run `check` once per year whose due date has passed; fail if any year fails."""
     first = int(render(str(spec["from"]), ctx.vars))
@@ -352,7 +407,7 @@ def match_per_year(spec: dict, ctx: Context) -> Result:
         due = dt.date.fromisoformat(f"{year + offset}-{due_md}")
         if due > ctx.as_of:
             continue
-        variables = ctx.vars | {"year": year, "next_year": year + 1, "due": due.isoformat()}
+        variables = ctx.vars | {"year": year, "next_year": year + 1, "previous_year": year - 1, "due": due.isoformat()}
         sub = Context(ctx.unit_pages, ctx.as_of, variables)
         results.append((year, evaluate_spec(render(spec["check"], variables), sub)))
     if not results:
@@ -409,6 +464,8 @@ MATCHERS: dict[str, tuple[Callable[[Any, Context], Result], set[str], set[str]]]
     "home_fresh": (match_home_fresh, {"days"}, set()),
     "blank_columns": (match_blank_columns, {"max"}, set()),
     "stale_columns": (match_stale_columns, {"types", "max"}, {"types"}),
+    "annual_report": (match_annual_report, {"where", "checks"}, {"where", "checks"}),
+    "annual_report_carryover": (match_annual_report_carryover, {"previous", "current"}, {"previous", "current"}),
     "per_year": (match_per_year, {"from", "to", "due", "due_year_offset", "check"}, {"from", "check"}),
     "all": (match_all, set(), set()),
     "any": (match_any, set(), set()),

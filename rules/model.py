@@ -53,6 +53,8 @@ class PageRecord:
     links: tuple[LinkRecord, ...] = ()
     script_built: bool = False
     rendered: bool = False
+    # The page's HTML, kept only where a rule reads tables (annual reports); bounded by the audit.
+    html: str = field(default="", repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

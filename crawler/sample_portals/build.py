@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from crawler.sample_portals.annual import FLAWS, report_html, report_numbers
 from crawler.sample_portals.model import Resource, SampleUnit, Site, World
 
 AS_OF = dt.date(2021, 12, 20)
@@ -39,7 +40,10 @@ CITY_SITE_CODE = "4414000001"
 # Planted defects: unit -> [(profile item, state, rule ids that must report it, detail)].
 # A state of js_only expects 'unknown'; every other defect state expects 'fail'.
 DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
-    "meijiang": [("links:home", "broken", ["PT-003"], "首页有一个链接指向不存在的页面")],
+    "meijiang": [
+        ("links:home", "broken", ["PT-003"], "首页有一个链接指向不存在的页面"),
+        ("annual_report:2020:identity", "inconsistent", ["AR-003"], "2020年年报表三“一+二=三（七）+四”不成立"),
+    ],
     "meixian": [
         ("zl:法定主动公开内容", "js_only", ["ZL-004", "ZL-008"], "列表由脚本生成，静态页面为空"),
         ("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-04-20发布，晚于3月31日"),
@@ -47,6 +51,7 @@ DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
     "xingning": [
         ("debt:fields", "incomplete", ["FIN-003"], "债务信息缺少利率、偿还资金来源"),
         ("plan:十四五规划纲要", "missing", ["PLAN-001"], "未公开十四五规划纲要"),
+        ("annual_report:carryover", "inconsistent", ["AR-005"], "2020年年报“上年结转”与2019年“结转下年度”不一致"),
     ],
     "pingyuan": [
         ("homepage:freshness", "stale", ["PT-001"], "首页最近信息早于基准日20天以上"),
@@ -68,7 +73,12 @@ DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
     ],
     "meizhou": [("gb:政府公报", "stale", ["GB-002"], "政府公报半年以上未出新一期")],
     "mz-czj": [("budget:2021:部门预算", "missing", ["FIN-001"], "未公开2021年部门预算")],
-    "mz-jyj": [("annual_report:2020", "missing", ["AR-001", "AR-002"], "未公开2020年年报")],
+    "mz-jyj": [
+        ("annual_report:2020", "missing", ["AR-001", "AR-002"], "未公开2020年年报"),
+        ("annual_report:2020:tables", "unreadable", ["AR-003", "AR-004", "AR-005"], "2020年年报缺失，其表格无从核对"),
+    ],
+    "mz-fgj": [("annual_report:2020:prose", "inconsistent", ["AR-004"], "2020年年报正文所述新收申请数与表三不一致")],
+    "mz-sjj": [("annual_report:2019:row_sum", "inconsistent", ["AR-003"], "2019年年报表三某行各列之和与总计不一致")],
     "mz-wjj": [("column:政策解读", "empty", ["JD-001", "JD-002"], "政策解读栏目为空")],
     "mz-zrzyj": [("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-02-20发布，晚于1月31日")],
     "mz-gaj": [("zl:指南:信息处理费", "missing", ["YSQ-003"], "指南未说明信息处理费")],
@@ -272,7 +282,7 @@ def build_world(seed: int = 2021, as_of: dt.date = AS_OF) -> World:
 
 def _profile(uid: str, kind: str) -> list[dict]:
     items = [{"item": item, "state": state, "rules": rules, "detail": detail,
-              "expect": "unknown" if state in ("js_only", "unreachable") else "fail"}
+              "expect": "unknown" if state in ("js_only", "unreachable", "unreadable") else "fail"}
              for item, state, rules, detail in DEFECTS.get(uid, [])]
     if not items:
         items.append({"item": "all", "state": "ok", "rules": [], "detail": "所有可自动检查的项目均符合", "expect": "pass"})
@@ -430,16 +440,6 @@ GUIDE_TEXT = ("<p>一、本机关政府信息公开工作机构为{host}，办�
               "联系电话：0753-{phone}，传真：0753-{phone}，电子邮箱：zwgk@example.gov.cn。</p>"
               "<p>二、政府信息的分类与编排体系、获取方式。申请人可通过在线申请、信函申请、当面申请等方式提出政府信息公开申请。</p>")
 FEE_TEXT = "<p>三、收费标准：依照《政府信息公开信息处理费管理办法》，申请数量、频次明显超过合理范围的，可以收取信息处理费。</p>"
-REPORT_TEXT = ("<p>本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
-               "存在的主要问题及改进情况、其他需要报告的事项六部分组成。</p>"
-               "<h2>一、总体情况</h2><p>{year}年，本机关认真贯彻落实《中华人民共和国政府信息公开条例》。</p>"
-               "<h2>二、主动公开政府信息情况</h2><p>见下表。</p>"
-               "<h2>三、收到和处理政府信息公开申请情况</h2><p>本年新收政府信息公开申请{n}件。</p>"
-               "<h2>四、政府信息公开行政复议、行政诉讼情况</h2><p>无。</p>"
-               "<h2>五、存在的主要问题及改进情况</h2><p>主动公开的深度有待提高。</p>"
-               "<h2>六、其他需要报告的事项</h2><p>本年度未收取信息处理费。</p>")
-
-
 def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tuple[str, str | None]]) -> None:
     """The 政府信息公开 专栏 with its sub-columns (gkmlpt-like portals keep it under /gkmlpt/)."""
     u = b.unit
@@ -484,10 +484,17 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         reports.append((f"{u.name}{year}年政府信息公开工作年度报告", f"{root}nb/{year}.html", published))
     reports.sort(key=lambda r: r[2], reverse=True)
     b.list_page(root + "nb/index.html", "政府信息公开年报", zl_crumbs + [("政府信息公开年报", None)], reports)
+    numbers = {2019: report_numbers(b.rng)}
+    carried = numbers[2019]["table3"]["carried_out"]
+    if "annual_report:carryover" in defects:
+        carried = [x + 1 for x in carried]
+    numbers[2020] = report_numbers(b.rng, carried_in=carried)
     for t, h, dd in reports:
         year = int(t.split("年政府信息公开")[0][-4:])
-        b.article(h, t, zl_crumbs + [("政府信息公开年报", root + "nb/index.html")], dd,
-                  REPORT_TEXT.format(year=year, n=b.rng.randint(3, 60)))
+        flaw = next((key.rsplit(":", 1)[1] for key in defects if key.startswith(f"annual_report:{year}:")), None)
+        body = report_html(u.name, year, numbers[year], flaw if flaw in FLAWS else None)
+        body = body.split("</h1>", 1)[1]  # article() writes the title itself
+        b.article(h, t, zl_crumbs + [("政府信息公开年报", root + "nb/index.html")], dd, body)
     ysq = [("政府信息公开申请表", f"{root}ysqgk/form.html", b.d(400)), ("依申请公开办理流程", f"{root}ysqgk/flow.html", b.d(400))]
     b.list_page(root + "ysqgk/index.html", "依申请公开", zl_crumbs + [("依申请公开", None)], ysq)
     for t, h, dd in ysq:
