@@ -16,6 +16,20 @@ from rules.model import LinkRecord, ListEntry, PageRecord, UnitInfo, UnitPages
 # Pages whose tables rules read (annual reports); their HTML is loaded from the stored body.
 NEEDS_HTML = re.compile(r"政府信息公开.{0,6}年度?报告|政府信息公开年报")
 MAX_HTML_CHARS = 2_000_000
+MAX_PDF_PAGES = 80  # an annual report is a few dozen pages; anything longer is not one
+
+
+def pdf_text(body: bytes) -> str:
+    """Text of a PDF, page by page; empty when it cannot be read (scanned, encrypted, broken)."""
+    import io
+
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(body)) as pdf:
+            return "\n".join((p.extract_text() or "") for p in pdf.pages[:MAX_PDF_PAGES])[:MAX_HTML_CHARS]
+    except Exception:  # crawled bytes: any parser error means "cannot be read", not a crash
+        return ""
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -38,6 +52,14 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             LinkRecord(to_url=row[1], anchor=row[2] or "", attachment=row[3], in_scope=bool(row[4]),
                        target_status=row[5], target_fetch_status=row[6])
         )
+    pdf_bodies = {
+        r[0]: r[1]
+        for r in db.execute(
+            """SELECT url, body_sha256 FROM pages WHERE crawl_id = ? AND unit_id = ? AND kind = 'attachment'
+               AND body_sha256 IS NOT NULL AND (content_type LIKE 'application/pdf%' OR url LIKE '%.pdf')""",
+            [crawl_id, unit.id],
+        )
+    }
     pages = []
     for row in db.query(
         """SELECT url, fetch_status, status, fetched_at, final_url, kind, title, text, pub_date, column_path,
@@ -50,11 +72,15 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             ListEntry(i.get("title", ""), i.get("url", ""), _date(i.get("date")))
             for i in json.loads(row["list_items"] or "[]")
         )
-        html = ""
+        html = attachment_text = ""
         if row["kind"] == "article" and row["body_sha256"] and NEEDS_HTML.search(row["title"] or ""):
             body = load_body(db, row["body_sha256"])
             if body:
                 html = decode_html(body, row["content_type"])[0][:MAX_HTML_CHARS]
+            if "本年新收" not in html:  # no table 3 on the page: the report is in an attachment
+                pdf = next((pdf_bodies[l.to_url] for l in links.get(row["url"], ()) if l.to_url in pdf_bodies), None)
+                if pdf:
+                    attachment_text = pdf_text(load_body(db, pdf) or b"")
         pages.append(
             PageRecord(
                 url=row["url"],
@@ -80,6 +106,7 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
                 script_built=bool(row["script_built"]),
                 rendered=bool(row["rendered"]),
                 html=html,
+                attachment_text=attachment_text,
             )
         )
     return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished)

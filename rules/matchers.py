@@ -341,10 +341,17 @@ def match_stale_columns(spec: dict, ctx: Context) -> Result:
 
 
 def _report_of(pages: list[PageRecord]):
-    from rules.annual_report import parse_html  # noqa: PLC0415  (keeps bs4 off the common path)
+    """The first report page whose tables can be read: from its HTML, else its PDF's text."""
+    from rules.annual_report import parse_html, parse_text  # noqa: PLC0415  (keeps bs4 off the common path)
 
-    page = next((p for p in pages if p.html), None)
-    return (page, parse_html(page.html)) if page else (None, None)
+    for page in pages:
+        if page.html:
+            report = parse_html(page.html)
+            if report.table3 or not page.attachment_text:
+                return page, report
+        if page.attachment_text:
+            return page, parse_text(page.attachment_text)
+    return None, None
 
 
 def _fmt(x: float | None) -> str:

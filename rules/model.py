@@ -55,6 +55,8 @@ class PageRecord:
     rendered: bool = False
     # The page's HTML, kept only where a rule reads tables (annual reports); bounded by the audit.
     html: str = field(default="", repr=False, compare=False)
+    # Text of the page's PDF attachment, for reports published as PDF (extracted by the audit).
+    attachment_text: str = field(default="", repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -103,3 +103,23 @@ def test_text_mismatch_is_unknown_not_fail():
            "（七）总计 5 0 0 0 0 0 5\n四、结转下年度继续办理 0 0 0 0 0 0 0\n"
     issues = [i for i in check(parse_text(text)) if i.code == "AR.T3.01"]
     assert issues and all(i.status == "unknown" for i in issues)
+
+
+def test_pdf_report_is_read_through_pdfplumber():
+    from audits.store import pdf_text
+    from crawler.sample_portals.annual import report_pdf
+
+    numbers = report_numbers(random.Random(11))
+    body = report_pdf("平远县人民政府", 2020, numbers)
+    assert body == report_pdf("平远县人民政府", 2020, numbers)  # deterministic bytes
+    report = parse_text(pdf_text(body))
+    assert report.table3["total"] == [float(x) for x in numbers["table3"]["total"]]
+    assert all(report.sections.values())
+    assert check(report) == []
+
+
+@pytest.mark.parametrize("body", [b"", b"%PDF-1.4 broken", b"not a pdf at all" * 100])
+def test_unreadable_pdf_is_empty_text_not_a_crash(body):
+    from audits.store import pdf_text
+
+    assert pdf_text(body) == ""

@@ -90,3 +90,35 @@ def report_html(unit_name: str, year: int, numbers: dict, flaw: str | None = Non
         f"<tr>{t4_cells}</tr></table>"
         f"<h2>{fifth}</h2><p>公开深度有待提高。</p><h2>六、其他需要报告的事项</h2><p>本年度未收取信息处理费。</p>"
     )
+
+
+def report_pdf(unit_name: str, year: int, numbers: dict) -> bytes:
+    """The same report as a PDF: text lines as a PDF-to-text tool returns them."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))  # a CID font: no font file needed
+    t3, t4 = numbers["table3"], numbers["table4"]
+    lines = [f"{unit_name}{year}年政府信息公开工作年度报告", "一、总体情况", f"{year}年，本机关认真贯彻落实《条例》。",
+             "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+             "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"]
+    lines += [f"{label} " + " ".join(str(v) for v in t3[key]) for key, label in T3_LABELS]
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "结果维持 结果纠正 其他结果 尚未审结 总计",
+              " ".join(str(v) for v in t4[:5]), " ".join(str(v) for v in t4[5:10]), " ".join(str(v) for v in t4[10:]),
+              "五、存在的主要问题及改进情况", "公开深度有待提高。", "六、其他需要报告的事项", "本年度未收取信息处理费。"]
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=1)  # invariant: no timestamp or random id, same bytes every time
+    pdf.setFont("STSong-Light", 9)
+    y = 800
+    for line in lines:
+        if y < 40:
+            pdf.showPage()
+            pdf.setFont("STSong-Light", 9)
+            y = 800
+        pdf.drawString(30, y, line[:70])
+        y -= 16
+    pdf.save()
+    return buffer.getvalue()

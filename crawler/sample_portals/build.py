@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from crawler.sample_portals.annual import FLAWS, report_html, report_numbers
+from crawler.sample_portals.annual import FLAWS, report_html, report_numbers, report_pdf
 from crawler.sample_portals.model import Resource, SampleUnit, Site, World
 
 AS_OF = dt.date(2021, 12, 20)
@@ -74,8 +74,8 @@ DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
     "meizhou": [("gb:政府公报", "stale", ["GB-002"], "政府公报半年以上未出新一期")],
     "mz-czj": [("budget:2021:部门预算", "missing", ["FIN-001"], "未公开2021年部门预算")],
     "mz-jyj": [
-        ("annual_report:2020", "missing", ["AR-001", "AR-002"], "未公开2020年年报"),
-        ("annual_report:2020:tables", "unreadable", ["AR-003", "AR-004", "AR-005"], "2020年年报缺失，其表格无从核对"),
+        ("annual_report:2020", "missing", ["AR-001"], "未公开2020年年报"),
+        ("annual_report:2020:tables", "unreadable", ["AR-002", "AR-003", "AR-004", "AR-005"], "2020年年报缺失，其内容和表格无从核对"),
     ],
     "mz-fgj": [("annual_report:2020:prose", "inconsistent", ["AR-004"], "2020年年报正文所述新收申请数与表三不一致")],
     "mz-sjj": [("annual_report:2019:row_sum", "inconsistent", ["AR-003"], "2019年年报表三某行各列之和与总计不一致")],
@@ -90,6 +90,7 @@ JC_DOMAINS = ["城乡规划", "重大建设项目", "公共资源交易", "财�
               "社会救助", "养老服务", "户籍管理", "涉农补贴", "义务教育", "卫生健康", "市政服务", "就业", "社会保险",
               "食品药品监管", "城市综合执法", "保障性住房"]
 MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}
+PDF_REPORT_UNIT = "pingyuan"  # publishes its 2020 annual report as a PDF attachment
 PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}
 
 
@@ -492,9 +493,17 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     for t, h, dd in reports:
         year = int(t.split("年政府信息公开")[0][-4:])
         flaw = next((key.rsplit(":", 1)[1] for key in defects if key.startswith(f"annual_report:{year}:")), None)
+        crumbs = zl_crumbs + [("政府信息公开年报", root + "nb/index.html")]
+        if u.id == PDF_REPORT_UNIT and year == 2020:
+            # Published as a PDF attachment, as many units do: the page itself holds no table.
+            pdf_path = h[:-5] + ".pdf"
+            b.site.resources[pdf_path] = Resource(200, report_pdf(u.name, year, numbers[year]), "application/pdf",
+                                                  kind="attachment", title=pdf_path)
+            b.article(h, t, crumbs, dd, "<p>报告全文见附件。</p>", attachments=[(f"附件：{t}.pdf", pdf_path)])
+            continue
         body = report_html(u.name, year, numbers[year], flaw if flaw in FLAWS else None)
         body = body.split("</h1>", 1)[1]  # article() writes the title itself
-        b.article(h, t, zl_crumbs + [("政府信息公开年报", root + "nb/index.html")], dd, body)
+        b.article(h, t, crumbs, dd, body)
     ysq = [("政府信息公开申请表", f"{root}ysqgk/form.html", b.d(400)), ("依申请公开办理流程", f"{root}ysqgk/flow.html", b.d(400))]
     b.list_page(root + "ysqgk/index.html", "依申请公开", zl_crumbs + [("依申请公开", None)], ysq)
     for t, h, dd in ysq:
