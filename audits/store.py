@@ -19,6 +19,36 @@ MAX_HTML_CHARS = 2_000_000
 MAX_PDF_PAGES = 80  # an annual report is a few dozen pages; anything longer is not one
 
 
+def docx_text(body: bytes) -> str:
+    """Paragraphs, then each table row as one line of cells, as parse_text expects."""
+    import io
+
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(body))
+    except Exception:  # not a .docx, or a damaged one
+        return ""
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            cells: list[str] = []
+            for cell in row.cells:  # merged cells repeat: keep each once
+                if not cells or cell.text != cells[-1] or cell.text.strip().isdigit():
+                    cells.append(cell.text.strip())
+            lines.append(" ".join(c for c in cells if c != ""))
+    return "\n".join(lines)[:MAX_HTML_CHARS]
+
+
+def attachment_text(body: bytes, url: str, content_type: str | None) -> str:
+    kind = (content_type or "").lower()
+    if "pdf" in kind or url.lower().endswith(".pdf"):
+        return pdf_text(body)
+    if "officedocument.wordprocessingml" in kind or url.lower().endswith(".docx"):
+        return docx_text(body)
+    return ""  # .doc/.wps: no well-kept reader in pure Python; the report stays 'unknown'
+
+
 def pdf_text(body: bytes) -> str:
     """Text of a PDF, page by page; empty when it cannot be read (scanned, encrypted, broken)."""
     import io
@@ -52,11 +82,12 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             LinkRecord(to_url=row[1], anchor=row[2] or "", attachment=row[3], in_scope=bool(row[4]),
                        target_status=row[5], target_fetch_status=row[6])
         )
-    pdf_bodies = {
-        r[0]: r[1]
+    attachments = {
+        r[0]: (r[1], r[2])
         for r in db.execute(
-            """SELECT url, body_sha256 FROM pages WHERE crawl_id = ? AND unit_id = ? AND kind = 'attachment'
-               AND body_sha256 IS NOT NULL AND (content_type LIKE 'application/pdf%' OR url LIKE '%.pdf')""",
+            """SELECT url, body_sha256, content_type FROM pages WHERE crawl_id = ? AND unit_id = ?
+               AND kind = 'attachment' AND body_sha256 IS NOT NULL
+               AND (url LIKE '%.pdf' OR url LIKE '%.docx' OR content_type LIKE '%pdf%' OR content_type LIKE '%wordprocessingml%')""",
             [crawl_id, unit.id],
         )
     }
@@ -72,15 +103,18 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             ListEntry(i.get("title", ""), i.get("url", ""), _date(i.get("date")))
             for i in json.loads(row["list_items"] or "[]")
         )
-        html = attachment_text = ""
+        html = report_text = ""
         if row["kind"] == "article" and row["body_sha256"] and NEEDS_HTML.search(row["title"] or ""):
             body = load_body(db, row["body_sha256"])
             if body:
                 html = decode_html(body, row["content_type"])[0][:MAX_HTML_CHARS]
             if "本年新收" not in html:  # no table 3 on the page: the report is in an attachment
-                pdf = next((pdf_bodies[l.to_url] for l in links.get(row["url"], ()) if l.to_url in pdf_bodies), None)
-                if pdf:
-                    attachment_text = pdf_text(load_body(db, pdf) or b"")
+                for link in links.get(row["url"], ()):
+                    if link.to_url in attachments:
+                        sha, ctype = attachments[link.to_url]
+                        report_text = attachment_text(load_body(db, sha) or b"", link.to_url, ctype)
+                        if report_text:
+                            break
         pages.append(
             PageRecord(
                 url=row["url"],
@@ -106,7 +140,7 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
                 script_built=bool(row["script_built"]),
                 rendered=bool(row["rendered"]),
                 html=html,
-                attachment_text=attachment_text,
+                attachment_text=report_text,
             )
         )
     return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished)

@@ -207,6 +207,10 @@ def check(report: AnnualReport) -> list[Issue]:
             issues.append(Issue("AR.PLACEHOLDER", bad, "正文", f"留有未填写的占位内容「{m.group(0)}」"))
     t3 = report.table3
     needed = {"new", "carried_in", "total", "carried_out"}
+    if report.trusted and not t3 and "本年新收" not in report.text:
+        # An HTML report with no trace of table 3: the table is missing, not unreadable.
+        issues.append(Issue("AR.T3.00", "fail", "表三", "报告中没有“收到和处理政府信息公开申请情况”表"))
+        return issues + _check_table4(report, bad)
     if not needed <= set(t3):
         missing = "、".join(sorted(needed - set(t3)))
         issues.append(Issue("AR.T3.00", "unknown", "表三", f"表三未能完整读取（缺少 {missing}），无法核对"))
@@ -240,6 +244,8 @@ def check(report: AnnualReport) -> list[Issue]:
 
 def _check_table4(report: AnnualReport, bad: str) -> list[Issue]:
     if report.table4 is None:
+        if report.trusted and "结果维持" not in report.text:
+            return [Issue("AR.T4.00", "fail", "表四", "报告中没有“政府信息公开行政复议、行政诉讼情况”表")]
         return [Issue("AR.T4.00", "unknown", "表四", "表四未能读取，无法核对")]
     out = []
     for i, block in enumerate(("行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）")):

@@ -123,3 +123,38 @@ def test_unreadable_pdf_is_empty_text_not_a_crash(body):
     from audits.store import pdf_text
 
     assert pdf_text(body) == ""
+
+
+def test_html_report_without_tables_fails_but_unreadable_text_is_unknown():
+    issues = check(parse_html("<h2>三、收到和处理政府信息公开申请情况</h2><p>见图片。</p>"))
+    assert {(i.code, i.status) for i in issues if i.code.startswith("AR.T")} == {("AR.T3.00", "fail"), ("AR.T4.00", "fail")}
+    issues = check(parse_text("三、收到和处理政府信息公开申请情况\n（扫描件，无文字）"))
+    assert {(i.code, i.status) for i in issues if i.code.startswith("AR.T")} == {("AR.T3.00", "unknown"), ("AR.T4.00", "unknown")}
+
+
+def test_docx_report_is_read():
+    import io
+
+    import docx
+
+    from audits.store import attachment_text
+    from crawler.sample_portals.annual import T3_LABELS
+
+    numbers = report_numbers(random.Random(12))
+    document = docx.Document()
+    for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"):
+        document.add_paragraph(heading)
+    table = document.add_table(rows=0, cols=8)
+    for key, label in T3_LABELS:
+        cells = table.add_row().cells
+        cells[0].text = label
+        for i, value in enumerate(numbers["table3"][key], 1):
+            cells[i].text = str(value)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = attachment_text(buffer.getvalue(), "http://h/nb/2020.docx", None)
+    report = parse_text(text)
+    assert report.table3["total"] == [float(x) for x in numbers["table3"]["total"]]
+    assert not [i for i in check(report) if i.code.startswith("AR.T3")]
+    assert attachment_text(b"not a zip", "http://h/x.docx", None) == ""
+    assert attachment_text(b"whatever", "http://h/x.doc", None) == ""  # legacy .doc is not read
