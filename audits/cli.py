@@ -571,6 +571,55 @@ class run_lock:
         self.fh.close()
 
 
+@cli.group()
+def evidence() -> None:
+    """Evidence kept with each crawl: the WARC archive of raw responses."""
+
+
+@evidence.command("verify")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=Path("zwgk.db"), show_default=True)
+@click.option("--crawl", "crawl_id", type=int, default=None, help="Crawl run id (default: the latest).")
+def evidence_verify(db_path, crawl_id) -> None:
+    """Re-hash every response in the crawl's WARC file and compare with the database.
+
+    Exits 0 when every archived response matches, 1 when any was altered or is missing.
+
+    \b
+    Example:
+        zwgk evidence verify --db zwgk.db
+    """
+    from crawler.warc import iter_payloads
+
+    db = _open_existing_db(db_path)
+    if crawl_id is None:
+        crawl_id = store.latest_crawl_id(db)
+    row = db.execute("SELECT warc_file FROM crawl_runs WHERE id = ?", [crawl_id]).fetchone() if crawl_id else None
+    if not row or not row[0]:
+        _fail(f"{db_path}: no WARC archive recorded for crawl {crawl_id}")
+    warc = Path(row[0])
+    if not warc.exists():
+        click.echo(f"MISSING archive {warc}")
+        sys.exit(1)
+    expected = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT warc_offset, url, body_sha256 FROM pages WHERE crawl_id = ? AND warc_offset IS NOT NULL", [crawl_id])}
+    problems, seen = [], set()
+    try:
+        for offset, url, sha in iter_payloads(warc):
+            seen.add(offset)
+            want = expected.get(offset)
+            if want and want[1] != sha:
+                problems.append(f"ALTERED {url}: payload sha256 {sha[:16]}… ≠ database {want[1][:16]}…")
+    except Exception as exc:  # a truncated or corrupted archive is itself evidence of tampering
+        problems.append(f"UNREADABLE {warc}: {type(exc).__name__}: {exc}")
+    for offset, (url, _) in expected.items():
+        if offset not in seen:
+            problems.append(f"MISSING record for {url} at offset {offset}")
+    for line in problems:
+        click.echo(line)
+    click.echo(f"{warc}: {len(expected)} responses, {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
 def main() -> None:
     logging.captureWarnings(True)
     cli()

@@ -172,6 +172,14 @@ def m003_unit_results_names(db: sqlite_utils.Database) -> None:
     db["unit_results"].add_column("unit_kind", str)
 
 
+@MIGRATIONS()
+def m004_warc_location(db: sqlite_utils.Database) -> None:
+    # Where each page's raw response sits in the crawl's WARC archive (evidence).
+    db["pages"].add_column("warc_file", str)
+    db["pages"].add_column("warc_offset", int)
+    db["crawl_runs"].add_column("warc_file", str)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)

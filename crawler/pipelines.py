@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -12,6 +13,7 @@ from scrapy import signals
 from audits import db as store
 from crawler import __version__
 from crawler.items import PageItem
+from crawler.warc import WarcArchive
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -40,7 +42,9 @@ class SQLitePipeline:
         self.db_path = settings.get("ZWGK_DB_PATH")
         self.batch_size = settings.getint("ZWGK_BATCH_SIZE", 100)
         self.max_body = settings.getint("ZWGK_MAX_STORED_BODY")
+        self.warc_dir = settings.get("ZWGK_WARC_DIR") or ""
         self.buffer: list[PageItem] = []
+        self.warc: WarcArchive | None = None
         self.db = None
         self.crawl_id: int | None = None
 
@@ -63,6 +67,9 @@ class SQLitePipeline:
             tool_version=__version__,
         )
         spider.crawl_id = self.crawl_id
+        warc_dir = Path(self.warc_dir) if self.warc_dir else Path(self.db_path).resolve().parent / "warc"
+        self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
+        self.db["crawl_runs"].update(self.crawl_id, {"warc_file": str(self.warc.path)})
         logger.info("crawl run %s writing to %s", self.crawl_id, self.db_path)
 
     def process_item(self, item: PageItem) -> PageItem:
@@ -82,6 +89,10 @@ class SQLitePipeline:
                 item_links = row.pop("links")
                 if body is not None and len(body) <= self.max_body:
                     row["body_sha256"] = store.store_body(self.db, body)
+                    if self.warc is not None and item.status is not None:
+                        row["warc_offset"] = self.warc.write(item.final_url or item.url, item.status,
+                                                             item.content_type, body, item.fetched_at)
+                        row["warc_file"] = self.warc.path.name
                 for key in ("column_path", "meta", "list_items"):
                     row[key] = json.dumps(row[key], ensure_ascii=False)
                 for key in ("redirected", "text_truncated", "conac", "script_built", "rendered"):
@@ -101,6 +112,8 @@ class SQLitePipeline:
                         }
                     )
             # replace=True: a URL re-recorded in the same run (a retry) keeps one row.
+            if self.warc is not None:
+                self.warc.flush()  # the archive is on disk before the rows that point into it
             self.db["pages"].insert_all(pages, replace=True, alter=False)
             self.db["links"].insert_all(links, ignore=True, alter=False)
         self.buffer.clear()
@@ -110,6 +123,8 @@ class SQLitePipeline:
             return
         self.flush()
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        if self.warc is not None:
+            self.warc.close()
         store.finish_crawl(self.db, self.crawl_id, reason=reason, stats=stats)
         logger.info("crawl run %s %s (%s)", self.crawl_id, "finished" if reason == "finished" else "interrupted", reason)
         self.db.close()

@@ -64,4 +64,5 @@ ZWGK_MAX_PAGES_PER_UNIT = 2000       # stop scheduling a unit's requests beyond 
 ZWGK_MAX_TEXT_CHARS = 100_000        # extracted text stored per page
 ZWGK_MAX_STORED_BODY = 5 * 1024 * 1024   # raw bodies larger than this are not kept
 ZWGK_BATCH_SIZE = 100                # pages per write transaction
+ZWGK_WARC_DIR = ""                   # raw responses, one WARC per crawl; empty = "warc/" beside the database
 ZWGK_PROGRESS = "auto"               # auto (a live line on a TTY) | on | off
