@@ -50,6 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectEveryURLMiddleware": 600,
 }
+ADDONS = {
+    "crawler.addons.BrowserRendering": 0,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.SQLitePipeline": 300,
 }
@@ -65,4 +68,6 @@ ZWGK_MAX_TEXT_CHARS = 100_000        # extracted text stored per page
 ZWGK_MAX_STORED_BODY = 5 * 1024 * 1024   # raw bodies larger than this are not kept
 ZWGK_BATCH_SIZE = 100                # pages per write transaction
 ZWGK_WARC_DIR = ""                   # raw responses, one WARC per crawl; empty = "warc/" beside the database
+ZWGK_RENDER = "auto"                 # auto: render script-built lists and units' `render` URLs in Chromium | off
+ZWGK_CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download cannot work here
 ZWGK_PROGRESS = "auto"               # auto (a live line on a TTY) | on | off

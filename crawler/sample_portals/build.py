@@ -182,8 +182,11 @@ class Builder:
             data = path.rsplit("/", 1)[0] + "/list.json"
             body = (f'<h1>{html.escape(name)}</h1><ul class="list" id="list"></ul>'
                     f"<script>fetch('list.json').then(function(r){{return r.json()}}).then(function(d){{"
-                    f"document.getElementById('list').innerHTML=d.map(function(x){{return '<li>'+x.title+'</li>'}}).join('')}});</script>")
+                    f"document.getElementById('list').innerHTML=d.map(function(x){{return '<li><a href=\"'+x.url+'\">'"
+                    f"+x.title+'</a><span class=\"date\">'+x.date+'</span></li>'}}).join('')}});</script>")
             self.page(path, name, crumbs, body, kind="list", links=links, meta=meta, script_built=True)
+            # What a browser finds once the script ran (the ground truth of a rendered crawl).
+            self.site.resources[path].rendered_links = [h for _, h, _ in items]
             payload = "[" + ",".join(f'{{"title":"{t}","url":"{h}","date":"{dd}"}}' for t, h, dd in items) + "]"
             self.site.resources[data] = Resource(200, payload.encode(), "application/json", kind="other")
             return
@@ -469,8 +472,7 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     fd_items = _items(b, root + "fdzdgknr/", ["机构职能", "领导信息", "权责清单", "人事信息"], 30, step=40)
     js_only = defects.get("zl:法定主动公开内容") == "js_only"
     b.list_page(root + "fdzdgknr/index.html", "法定主动公开内容", zl_crumbs + [("法定主动公开内容", None)], fd_items, js_only=js_only)
-    if not js_only:
-        for t, h, dd in fd_items:
+    for t, h, dd in fd_items:
             b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
     # 年报: governments by 03-31, departments by 01-31.
     reports = []

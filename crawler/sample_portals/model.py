@@ -20,6 +20,7 @@ class Resource:
     pub_date: dt.date | None = None
     column_path: list[str] = field(default_factory=list)
     script_built: bool = False
+    rendered_links: list[str] = field(default_factory=list)  # links a browser sees after the scripts ran
 
 
 @dataclass
@@ -76,8 +77,9 @@ class World:
     def unit(self, unit_id: str) -> SampleUnit:
         return next(u for u in self.units if u.id == unit_id)
 
-    def crawl_truth(self, unit: SampleUnit, max_depth: int = 6) -> dict[str, dict]:
-        """What a polite, in-scope crawler records for `unit`, computed from the model."""
+    def crawl_truth(self, unit: SampleUnit, max_depth: int = 6, rendered: bool = False) -> dict[str, dict]:
+        """What a polite, in-scope crawler records for `unit`, computed from the model
+        (`rendered`: a crawler that also runs the scripts of script-built lists)."""
         site = self.sites[unit.site]
         out: dict[str, dict] = {}
         queue = [(unit.start_path, 0)]
@@ -104,7 +106,7 @@ class World:
             }
             if fetch != "ok" or depth >= max_depth:
                 continue
-            for link in res.links:
+            for link in res.links + (res.rendered_links if rendered else []):
                 if "://" in link:
                     continue  # offsite: recorded as a link, never fetched
                 if not link.startswith(unit.base):

@@ -96,6 +96,9 @@ class SamplePortalServer:
                 },
                 "reachable": not self.world.sites[u.site].down,
                 "pages": pages,
+                # URLs only a crawl that renders script-built lists also reaches
+                "pages_if_rendered": sorted(root + p for p in set(self.world.crawl_truth(u, rendered=True))
+                                            - set(self.world.crawl_truth(u))),
                 "profile": u.profile,
             }
         return {"seed": self.world.seed, "as_of": self.world.as_of.isoformat(), "units": units}

@@ -75,6 +75,7 @@ class PortalSpider(scrapy.Spider):
             raise UsageError(str(exc), print_help=False) from None
         self.units_by_id = {u.id: u for u in self.units}
         self.max_pages = settings.getint("ZWGK_MAX_PAGES_PER_UNIT", 2000)
+        self.render = str(settings.get("ZWGK_RENDER", "auto")).lower() not in ("off", "0", "false", "no")
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
 
     async def start(self):
@@ -92,6 +93,8 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"zwgk/page_limit_reached/{unit.id}")
             return None
         seen.add(url)
+        if self.render and any(pattern in url for pattern in unit.render):
+            return self._render_request(unit, url)
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -104,6 +107,37 @@ class PortalSpider(scrapy.Spider):
                 "download_slot": urlsplit(url).netloc.lower(),
             },
         )
+
+    def _render_request(self, unit: Unit, url: str, rerender: bool = False) -> scrapy.Request:
+        """The same URL again, through Chromium, for a list its scripts build."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "zwgk_unit": unit.id,
+                "handle_httpstatus_list": ERROR_STATUSES,
+                "download_slot": urlsplit(url).netloc.lower(),
+                "playwright": True,
+                "playwright_page_init_callback": self._stay_in_scope,
+                "zwgk_rerender": rerender,
+            },
+        )
+
+    async def _stay_in_scope(self, page, request) -> None:
+        """The browser may fetch scripts and data only inside the unit's scope."""
+        unit = self.units_by_id[request.meta["zwgk_unit"]]
+        stats = self.crawler.stats
+
+        async def route(r):
+            if unit.in_scope(r.request.url):
+                await r.continue_()
+            else:
+                stats.inc_value("zwgk/render_blocked_offsite")
+                await r.abort()
+
+        await page.route("**/*", route)
 
     def parse_page(self, response: Response):
         unit = self.units_by_id[response.meta["zwgk_unit"]]
@@ -130,6 +164,7 @@ class PortalSpider(scrapy.Spider):
             referer=referer.decode("latin-1") if referer else None,
             size=len(response.body),
             body=response.body,
+            rendered=bool(response.meta.get("playwright")),
         )
         if not _is_html(response, content_type):
             item.kind = "attachment" if fetch_status == "ok" else "other"
@@ -161,6 +196,10 @@ class PortalSpider(scrapy.Spider):
             {"title": li.title, "url": li.url, "date": li.date.isoformat() if li.date else None}
             for li in page.list_items
         ]
+        if page.script_built and self.render and not item.rendered and fetch_status == "ok":
+            # The static list is empty and a script fills it: fetch it once more in Chromium.
+            # The static row is kept (as script-built, unrendered) unless the render succeeds.
+            yield self._render_request(unit, response.url, rerender=True)
         follow = fetch_status == "ok"
         seen: set[str] = set()
         for link in page.links:
@@ -182,6 +221,12 @@ class PortalSpider(scrapy.Spider):
             return
         original = request.meta.get("redirect_urls", [request.url])[0]
         exc = failure.value
+        if request.meta.get("zwgk_rerender"):
+            # A failed render must not overwrite the static record: the page stays
+            # script-built and unrendered, which audits report as 'unknown'.
+            self.crawler.stats.inc_value("zwgk/render_failed")
+            logger.warning("rendering %s failed: %s", request.url, exc)
+            return
         if isinstance(exc, OffsiteForUnit):
             fetch_status = "offsite_redirect"
         elif isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
