@@ -316,7 +316,7 @@ def _parse_date(value: str | None) -> "dt.date":
 
 
 def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
-             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None) -> int:
+             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None, screenshots: str = "auto") -> int:
     from audits.run import AuditError, run_audit
 
     as_of = _parse_date(as_of_text)
@@ -342,9 +342,25 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
                                  [audit_id]).fetchall())
         click.echo(f"audit {audit_id} of crawl {crawl_id} as of {as_of}: "
                    + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pass", "fail", "unknown", "manual")))
+        _screenshots(db, audit_id, db_path, screenshots)
         return audit_id
     finally:
         db.close()
+
+
+def _screenshots(db, audit_id: int, db_path: Path, mode: str) -> None:
+    from audits.screenshots import capture_screenshots, chromium_available
+    from crawler.settings import ZWGK_CHROMIUM
+
+    if mode == "off":
+        return
+    if not chromium_available(ZWGK_CHROMIUM):
+        if mode == "on":
+            _fail(f"--screenshots on needs {ZWGK_CHROMIUM} (apt-get install chromium)")
+        click.echo(f"screenshots skipped: {ZWGK_CHROMIUM} not found")
+        return
+    n = capture_screenshots(db, audit_id, db_path.resolve().parent / "screenshots", ZWGK_CHROMIUM)
+    click.echo(f"screenshots: {n} findings illustrated")
 
 
 def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
@@ -366,7 +382,9 @@ def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
               help="Rule files or folders (default: the shipped catalogue).")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), default=None,
               help="Plan file (default: the shipped Meizhou 2021 plan).")
-def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file) -> None:
+@click.option("--screenshots", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Draw the archived pages behind fail and task-28 findings in Chromium (auto: if installed).")
+def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots) -> None:
     """Evaluate every applicable rule for every unit of one stored crawl.
 
     Exits 0 when the audit ran, whatever it found; non-zero only on a usage or data error.
@@ -375,7 +393,7 @@ def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file) -> None:
     Example:
         zwgk audit --db zwgk.db --as-of 2021-12-20
     """
-    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file)
+    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots)
 
 
 FINDING_FIELDS = ("audit", "unit", "rule", "tasks", "status", "severity", "title", "message", "detail",
@@ -447,7 +465,7 @@ def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Pat
 
     ctx, _ = _report_context(db_path, audit_id, plan_file)
     try:
-        index = render_report(ctx, out_dir)
+        index = render_report(ctx, out_dir, assets_from=db_path.resolve().parent)
     except OSError as exc:
         _fail(f"cannot write the report to {out_dir}: {exc}")
     click.echo(f"report of audit {ctx.audit['id']}: {index}")

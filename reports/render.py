@@ -54,7 +54,28 @@ def task_bars(ctx: ReportContext) -> list[dict]:
     return [{"task": n, "fails": c, "height": round(c / top * 120, 1), "x": i * 14} for i, (n, c) in enumerate(fails)]
 
 
-def render_report(ctx: ReportContext, out_dir: str | Path) -> Path:
+_SHOT = re.compile(r"^screenshots/([0-9a-f]{64})\.png$")
+
+
+def copy_screenshots(ctx: ReportContext, assets_from: Path | None, out: Path) -> None:
+    """Copy each evidence screenshot into the report and point the evidence at the copy.
+    Names come from the database: only content-addressed names are accepted."""
+    for unit in ctx.units:
+        for f in unit.findings:
+            for e in f.evidence:
+                m = _SHOT.match(str(e.get("screenshot") or ""))
+                src = assets_from / e["screenshot"] if (m and assets_from) else None
+                if src is None or not src.is_file():
+                    e.pop("screenshot", None)
+                    continue
+                (out / "assets" / "shots").mkdir(parents=True, exist_ok=True)
+                dest = out / "assets" / "shots" / f"{m.group(1)}.png"
+                if not dest.exists():
+                    shutil.copyfile(src, dest)
+                e["screenshot"] = f"assets/shots/{m.group(1)}.png"
+
+
+def render_report(ctx: ReportContext, out_dir: str | Path, assets_from: Path | None = None) -> Path:
     out = Path(out_dir)
     (out / "units").mkdir(parents=True, exist_ok=True)
     (out / "tasks").mkdir(parents=True, exist_ok=True)
@@ -63,6 +84,7 @@ def render_report(ctx: ReportContext, out_dir: str | Path) -> Path:
     for name in ("report.css", "report.js"):
         with resources.as_file(static / name) as src:
             shutil.copyfile(src, out / "assets" / name)
+    copy_screenshots(ctx, assets_from, out)
     env = make_env()
     common = {"ctx": ctx}
     (out / "index.html").write_text(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rules.loader import Rule
 from rules.matchers import Context, evaluate_spec, template_vars
-from rules.model import Evidence, Result, UnitInfo, UnitPages
+from rules.model import Evidence, Result, UnitInfo, UnitPages, evidence_of
 
 if TYPE_CHECKING:
     from rules.plan import Plan
@@ -68,10 +68,15 @@ def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
         return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else "")
     ctx = Context(unit_pages, as_of, template_vars(as_of, unit_pages.unit.kind))
     try:
-        return evaluate_spec(rule.evidence, ctx)
+        result = evaluate_spec(rule.evidence, ctx)
     except Exception as exc:  # a broken rule must not sink the audit, nor pass or fail silently
         logger.exception("rule %s failed on unit %s", rule.id, unit_pages.unit.id)
         return Result("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")
+    if result.status == "fail" and not result.evidence and unit_pages.home is not None:
+        # Evidence of absence: the page where the search started, as it was fetched.
+        home = unit_pages.home
+        result = replace(result, evidence=(evidence_of(home, f"未找到：{result.looked_for}"[:300]),))
+    return result
 
 
 def evaluate_unit(

@@ -13,7 +13,7 @@ AS_OF = "2021-12-20"
 
 @pytest.fixture(scope="module")
 def audited(crawled):
-    proc = run_zwgk("audit", "--db", crawled["db_path"], "--as-of", AS_OF)
+    proc = run_zwgk("audit", "--db", crawled["db_path"], "--as-of", AS_OF, "--screenshots", "off")
     assert proc.returncode == 0, proc.stderr[-3000:]
     findings = run_zwgk("findings", "--db", crawled["db_path"], "--format", "json")
     assert findings.returncode == 0, findings.stderr
@@ -77,7 +77,7 @@ def test_findings_export_contract(audited):
     assert {"unit", "rule", "tasks", "status", "severity", "message", "evidence"} <= set(f)
     assert f["status"] == "fail" and f["tasks"] == [26]
     (ev,) = f["evidence"]
-    assert set(ev) == {"url", "fetched_at", "status", "excerpt"}
+    assert set(ev) == {"url", "fetched_at", "status", "excerpt"}  # screenshots off in this audit
     assert "old-notice.html" in ev["excerpt"] and ev["status"] == 200 and ev["fetched_at"]
     assert f["looked_for"] and f["looked_where"]
     csv_out = run_zwgk("findings", "--db", audited["db_path"], "--format", "csv", "--status", "fail")
@@ -87,7 +87,7 @@ def test_findings_export_contract(audited):
 
 
 def test_same_crawl_same_findings_and_run_to_run_changes(audited):
-    again = run_zwgk("audit", "--db", audited["db_path"], "--as-of", AS_OF)
+    again = run_zwgk("audit", "--db", audited["db_path"], "--as-of", AS_OF, "--screenshots", "off")
     assert again.returncode == 0
     second = json.loads(run_zwgk("findings", "--db", audited["db_path"], "--format", "json").stdout)
     strip = lambda fs: [{k: v for k, v in f.items() if k != "audit"} for f in fs]  # noqa: E731

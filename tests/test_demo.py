@@ -83,3 +83,25 @@ def test_crawled_script_in_a_title_is_shown_not_run(demo, browser):
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.locator("#findings img[src='x']").count() == 0
+
+
+@pytest.mark.browser
+def test_every_fail_has_a_screenshot_and_a_verified_archive(demo):
+    db = store.open_db(demo["out"] / "zwgk.db", create=False)
+    fails = list(db.query("SELECT unit_id, rule_id, evidence FROM findings WHERE status = 'fail'"))
+    db.close()
+    assert fails
+    for f in fails:
+        shots = [e.get("screenshot") for e in json.loads(f["evidence"])]
+        assert shots and all(shots), (f["unit_id"], f["rule_id"])
+        for shot in shots:
+            path = demo["out"] / shot
+            assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            import hashlib
+
+            assert hashlib.sha256(path.read_bytes()).hexdigest() + ".png" == path.name  # content-addressed
+    verify = run_zwgk("evidence", "verify", "--db", demo["out"] / "zwgk.db")
+    assert verify.returncode == 0, verify.stdout
+    # The report shows them as thumbnails, copied into the report folder.
+    html = (demo["out"] / "report" / "units" / "unit-mz-czj.html").read_text(encoding="utf-8")
+    assert 'class="thumb" src="../assets/shots/' in html

@@ -111,3 +111,24 @@ def test_ledger_never_writes_formulas(tmp_path):
     ws = load_workbook(tmp_path / "f.xlsx").active
     assert ws.cell(row=2, column=7).value == "=1+1"
     assert ws.cell(row=2, column=7).data_type == "s"
+
+
+def test_screenshot_paths_from_the_database_are_never_trusted(audit_db, tmp_path):
+    import hashlib
+
+    from reports.render import copy_screenshots
+
+    png = b"\x89PNG\r\n\x1a\nfake"
+    name = hashlib.sha256(png).hexdigest()
+    (tmp_path / "screenshots").mkdir()
+    (tmp_path / "screenshots" / f"{name}.png").write_bytes(png)
+    ctx = build_context(audit_db)
+    finding = ctx.units[0].findings[0]
+    finding.evidence = [{"url": "http://a/", "screenshot": f"screenshots/{name}.png"},
+                        {"url": "http://b/", "screenshot": "../../etc/passwd"},
+                        {"url": "http://c/", "screenshot": f"screenshots/{'0' * 64}.png"}]
+    out = tmp_path / "site"
+    copy_screenshots(ctx, tmp_path, out)
+    assert finding.evidence[0]["screenshot"] == f"assets/shots/{name}.png"
+    assert (out / "assets" / "shots" / f"{name}.png").read_bytes() == png
+    assert "screenshot" not in finding.evidence[1] and "screenshot" not in finding.evidence[2]
