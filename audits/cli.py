@@ -618,20 +618,28 @@ def evidence_verify(db_path, crawl_id) -> None:
     if not warc.exists():
         click.echo(f"MISSING archive {warc}")
         sys.exit(1)
-    expected = {r[0]: (r[1], r[2]) for r in db.execute(
-        "SELECT warc_offset, url, body_sha256 FROM pages WHERE crawl_id = ? AND warc_offset IS NOT NULL", [crawl_id])}
-    problems, seen = [], set()
+    # Records are matched by offset, and by URL when the file was rewritten (offsets moved).
+    rows = list(db.execute("SELECT warc_offset, COALESCE(final_url, url), body_sha256 FROM pages "
+                           "WHERE crawl_id = ? AND warc_offset IS NOT NULL", [crawl_id]))
+    by_offset = {r[0]: (r[1], r[2]) for r in rows}
+    by_url: dict[str, set[str]] = {}
+    for _, url, sha in rows:
+        by_url.setdefault(url, set()).add(sha)
+    expected = by_offset
+    problems, seen_urls = [], set()
     try:
         for offset, url, sha in iter_payloads(warc):
-            seen.add(offset)
-            want = expected.get(offset)
-            if want and want[1] != sha:
-                problems.append(f"ALTERED {url}: payload sha256 {sha[:16]}… ≠ database {want[1][:16]}…")
+            seen_urls.add(url)
+            want = by_offset.get(offset)
+            if want and want[0] == url:
+                if want[1] != sha:
+                    problems.append(f"ALTERED {url}: payload sha256 {sha[:16]}… ≠ database {want[1][:16]}…")
+            elif url in by_url and sha not in by_url[url]:
+                problems.append(f"ALTERED {url}: payload sha256 {sha[:16]}… matches no stored response of it")
     except Exception as exc:  # a truncated or corrupted archive is itself evidence of tampering
         problems.append(f"UNREADABLE {warc}: {type(exc).__name__}: {exc}")
-    for offset, (url, _) in expected.items():
-        if offset not in seen:
-            problems.append(f"MISSING record for {url} at offset {offset}")
+    for url in sorted(set(by_url) - seen_urls):
+        problems.append(f"MISSING record for {url}")
     for line in problems:
         click.echo(line)
     click.echo(f"{warc}: {len(expected)} responses, {len(problems)} problem(s)")

@@ -69,5 +69,6 @@ ZWGK_MAX_STORED_BODY = 5 * 1024 * 1024   # raw bodies larger than this are not k
 ZWGK_BATCH_SIZE = 100                # pages per write transaction
 ZWGK_WARC_DIR = ""                   # raw responses, one WARC per crawl; empty = "warc/" beside the database
 ZWGK_RENDER = "auto"                 # auto: render script-built lists and units' `render` URLs in Chromium | off
+ZWGK_GKML_API = True                 # read gkmlpt lists from their JSON API (exact; no browser)
 ZWGK_CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download cannot work here
 ZWGK_PROGRESS = "auto"               # auto (a live line on a TTY) | on | off

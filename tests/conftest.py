@@ -53,7 +53,7 @@ def crawled(sample_server, tmp_path_factory):
     sample_server.write_units_file(units_file)
     db_path = out / "zwgk.db"
     # A static crawl (no browser): script-built lists must come out 'unknown'.
-    proc = run_zwgk("crawl", "--units", units_file, "--db", db_path, "-s", "ZWGK_RENDER=off",
+    proc = run_zwgk("crawl", "--units", units_file, "--db", db_path, "-s", "ZWGK_RENDER=off", "-s", "ZWGK_GKML_API=off",
                     "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
                     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "RETRY_TIMES=0")
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -14,7 +14,8 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "RET
 def test_js_only_list_is_found_when_rendered(sample_server, tmp_path):
     units = sample_server.write_units_file(tmp_path / "units.yaml")
     db_path = tmp_path / "r.db"
-    proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path, "-s", "ZWGK_RENDER=auto", *FAST)
+    proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path, "-s", "ZWGK_RENDER=auto",
+                    "-s", "ZWGK_GKML_API=off", *FAST)
     assert proc.returncode == 0, proc.stderr[-2000:]
     truth = sample_server.ground_truth()["units"]["meixian"]
     db = store.open_db(db_path, create=False)
@@ -38,7 +39,8 @@ def test_js_only_list_is_found_when_rendered(sample_server, tmp_path):
 def test_without_rendering_the_same_list_is_unknown(sample_server, tmp_path):
     units = sample_server.write_units_file(tmp_path / "units.yaml")
     db_path = tmp_path / "s.db"
-    proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path, "-s", "ZWGK_RENDER=off", *FAST)
+    proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path, "-s", "ZWGK_RENDER=off",
+                    "-s", "ZWGK_GKML_API=off", *FAST)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert run_zwgk("audit", "--db", db_path, "--as-of", "2021-12-20").returncode == 0
     findings = {f["rule"]: f["status"] for f in json.loads(run_zwgk("findings", "--db", db_path).stdout)}
@@ -49,7 +51,7 @@ def test_a_render_that_cannot_start_leaves_the_page_unknown(sample_server, tmp_p
     units = sample_server.write_units_file(tmp_path / "units.yaml")
     db_path = tmp_path / "n.db"
     proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path, "-s", "ZWGK_RENDER=auto",
-                    "-s", "ZWGK_CHROMIUM=/nonexistent/chromium", *FAST)
+                    "-s", "ZWGK_CHROMIUM=/nonexistent/chromium", "-s", "ZWGK_GKML_API=off", *FAST)
     assert proc.returncode == 0, proc.stderr[-2000:]
     db = store.open_db(db_path, create=False)
     page = next(db.query("SELECT * FROM pages WHERE url LIKE '%/gkmlpt/fdzdgknr/index.html'"))
@@ -58,3 +60,22 @@ def test_a_render_that_cannot_start_leaves_the_page_unknown(sample_server, tmp_p
     assert run_zwgk("audit", "--db", db_path, "--as-of", "2021-12-20").returncode == 0
     findings = {f["rule"]: f["status"] for f in json.loads(run_zwgk("findings", "--db", db_path).stdout)}
     assert findings["ZL-004"] == "unknown"
+
+
+def test_gkmlpt_api_is_read_without_a_browser(sample_server, tmp_path):
+    units = sample_server.write_units_file(tmp_path / "units.yaml")
+    db_path = tmp_path / "api.db"
+    proc = run_zwgk("crawl", "--units", units, "--unit", "meixian", "--db", db_path,
+                    "-s", "ZWGK_RENDER=off", "-s", "ZWGK_GKML_API=on", *FAST)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    truth = sample_server.ground_truth()["units"]["meixian"]
+    db = store.open_db(db_path, create=False)
+    urls = {r[0] for r in db.execute("SELECT url FROM pages")}
+    assert urls == set(truth["pages"]) | set(truth["pages_if_api"])
+    api = next(db.query("SELECT * FROM pages WHERE url LIKE '%/gkmlpt/api/all/101%'"))
+    assert api["kind"] == "list" and json.loads(api["column_path"])[-1] == "法定主动公开内容"
+    assert [i["date"] for i in json.loads(api["list_items"])] == ["2021-11-20", "2021-10-11", "2021-08-31", "2021-07-23"]
+    db.close()
+    assert run_zwgk("audit", "--db", db_path, "--as-of", "2021-12-20", "--screenshots", "off").returncode == 0
+    findings = {f["rule"]: f["status"] for f in json.loads(run_zwgk("findings", "--db", db_path).stdout)}
+    assert findings["ZL-004"] == "pass" and findings["ZL-008"] == "pass"

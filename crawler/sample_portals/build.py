@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import random
 import zlib
 from dataclasses import dataclass, field
@@ -90,7 +91,8 @@ JC_DOMAINS = ["城乡规划", "重大建设项目", "公共资源交易", "财�
               "社会救助", "养老服务", "户籍管理", "涉农补贴", "义务教育", "卫生健康", "市政服务", "就业", "社会保险",
               "食品药品监管", "城市综合执法", "保障性住房"]
 MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}
-PDF_REPORT_UNIT = "pingyuan"  # publishes its 2020 annual report as a PDF attachment
+PDF_REPORT_UNIT = "pingyuan"
+GKML_SID = "753003"  # a gkmlpt site id: city area code 0753 + a unit suffix (GD.GKML.09)  # publishes its 2020 annual report as a PDF attachment
 PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}
 
 
@@ -455,6 +457,11 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     links: list[str] = []
     body = f"<h1>{name_zl}</h1><ul class=\"zl-menu\">" + "".join(
         f"<li>{b.a(root + 'index.html', root + p + 'index.html', n, links)}</li>" for n, p in subs) + "</ul>"
+    api = u.template == "gkmlpt" and defects.get("zl:法定主动公开内容") == "js_only"
+    if api:
+        # A gkmlpt directory: the tree and the site id in window._CONFIG, lists behind a JSON API.
+        tree = '[{"id": 101, "name": "法定主动公开内容", "children": [], "post_count": 4}]'
+        body += f"<script>window._CONFIG = {{\"SID\": \"{GKML_SID}\", \"TREE\": {tree}, \"SERVICE_AREA_ID\": 1}};</script>"
     b.page(root + "index.html", name_zl, parent + [(name_zl, None)], body, kind="list", links=links,
            meta=f'<meta name="ColumnName" content="{name_zl}">')
     # 指南
@@ -473,7 +480,16 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     js_only = defects.get("zl:法定主动公开内容") == "js_only"
     b.list_page(root + "fdzdgknr/index.html", "法定主动公开内容", zl_crumbs + [("法定主动公开内容", None)], fd_items, js_only=js_only)
     for t, h, dd in fd_items:
-            b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
+        b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
+    if api:
+        articles = [{"id": 900 + i, "title": t, "url": h, "created_at": f"{dd.isoformat()} 09:30:00"}
+                    for i, (t, h, dd) in enumerate(fd_items)]
+        payload = json.dumps({"classify": {"post_count": len(articles)}, "total": len(articles), "articles": articles},
+                             ensure_ascii=False).encode()
+        api_path = f"{root}api/all/101"
+        b.site.resources[api_path] = Resource(200, payload, "application/json; charset=utf-8", kind="list",
+                                              links=[h for _, h, _ in fd_items], title="法定主动公开内容")
+        b.site.resources[root + "index.html"].api_links = [f"{api_path}?page=1&sid={GKML_SID}"]
     # 年报: governments by 03-31, departments by 01-31.
     reports = []
     for year in (2019, 2020):

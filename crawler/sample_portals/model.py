@@ -21,6 +21,7 @@ class Resource:
     column_path: list[str] = field(default_factory=list)
     script_built: bool = False
     rendered_links: list[str] = field(default_factory=list)  # links a browser sees after the scripts ran
+    api_links: list[str] = field(default_factory=list)  # gkmlpt API URLs named in the page's window._CONFIG
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Site:
             return Resource(503, "<h1>503 Service Unavailable</h1>".encode(), "text/html; charset=utf-8")
         if path == "/robots.txt":
             return Resource(200, self.robots_txt(), "text/plain; charset=utf-8")
-        return self.resources.get(path)
+        return self.resources.get(path.split("?", 1)[0])
 
     def blocked(self, path: str) -> bool:
         return any(path.startswith(p) for p in self.robots_disallow)
@@ -77,7 +78,8 @@ class World:
     def unit(self, unit_id: str) -> SampleUnit:
         return next(u for u in self.units if u.id == unit_id)
 
-    def crawl_truth(self, unit: SampleUnit, max_depth: int = 6, rendered: bool = False) -> dict[str, dict]:
+    def crawl_truth(self, unit: SampleUnit, max_depth: int = 6, rendered: bool = False,
+                    api: bool = False) -> dict[str, dict]:
         """What a polite, in-scope crawler records for `unit`, computed from the model
         (`rendered`: a crawler that also runs the scripts of script-built lists)."""
         site = self.sites[unit.site]
@@ -106,7 +108,7 @@ class World:
             }
             if fetch != "ok" or depth >= max_depth:
                 continue
-            for link in res.links + (res.rendered_links if rendered else []):
+            for link in res.links + (res.rendered_links if rendered else []) + (res.api_links if api else []):
                 if "://" in link:
                     continue  # offsite: recorded as a link, never fetched
                 if not link.startswith(unit.base):

@@ -99,6 +99,9 @@ class SamplePortalServer:
                 # URLs only a crawl that renders script-built lists also reaches
                 "pages_if_rendered": sorted(root + p for p in set(self.world.crawl_truth(u, rendered=True))
                                             - set(self.world.crawl_truth(u))),
+                # ... and those a crawl that reads the gkmlpt JSON API reaches
+                "pages_if_api": sorted(root + p for p in set(self.world.crawl_truth(u, api=True))
+                                       - set(self.world.crawl_truth(u))),
                 "profile": u.profile,
             }
         return {"seed": self.world.seed, "as_of": self.world.as_of.isoformat(), "units": units}

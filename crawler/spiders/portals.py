@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 
-from crawler.extract import extract
+from crawler.extract import extract, parse_cn_date
 from crawler.items import PageItem
 from crawler.middlewares import OffsiteForUnit
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units
@@ -76,6 +78,7 @@ class PortalSpider(scrapy.Spider):
         self.units_by_id = {u.id: u for u in self.units}
         self.max_pages = settings.getint("ZWGK_MAX_PAGES_PER_UNIT", 2000)
         self.render = str(settings.get("ZWGK_RENDER", "auto")).lower() not in ("off", "0", "false", "no")
+        self.gkml_api = str(settings.get("ZWGK_GKML_API", True)).lower() not in ("off", "0", "false", "no")
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
 
     async def start(self):
@@ -196,6 +199,8 @@ class PortalSpider(scrapy.Spider):
             {"title": li.title, "url": li.url, "date": li.date.isoformat() if li.date else None}
             for li in page.list_items
         ]
+        if self.gkml_api and fetch_status == "ok" and b"_CONFIG" in response.body:
+            yield from self._gkml_api_requests(unit, response, item.column_path)
         if page.script_built and self.render and not item.rendered and fetch_status == "ok":
             # The static list is empty and a script fills it: fetch it once more in Chromium.
             # The static row is kept (as script-built, unrendered) unless the render succeeds.
@@ -210,6 +215,59 @@ class PortalSpider(scrapy.Spider):
             item.links.append((link.url, link.text, link.attachment, in_scope))
             if follow and in_scope:
                 request = self._request(unit, link.url)
+                if request is not None:
+                    yield request
+        yield item
+
+    def _gkml_api_requests(self, unit: Unit, response: Response, column_path: list[str]):
+        """A gkmlpt directory page names its site id and category tree in window._CONFIG;
+        its lists come from /gkmlpt/api/all/{category}: exact, and no browser needed."""
+        text = response.text if isinstance(response, TextResponse) else ""
+        sid = _GKML_SID.search(text)
+        tree = _GKML_TREE.search(text)
+        if not sid or not tree:
+            return
+        try:
+            nodes = json.loads(tree.group(1))
+        except ValueError:
+            self.crawler.stats.inc_value("zwgk/gkml_tree_unreadable")
+            return  # a JavaScript literal, not JSON: rendering remains the fallback
+        for node in _gkml_leaves(nodes):
+            api = urljoin(response.url, f"api/all/{node['id']}?page=1&sid={sid.group(1)}")
+            request = self._request(unit, api)
+            if request is not None:
+                request.callback = self.parse_gkml_api
+                request.meta["zwgk_gkml_column"] = [*column_path, str(node.get("name", ""))]
+                yield request
+
+    def parse_gkml_api(self, response: Response):
+        """One gkmlpt category's list, from its JSON, stored as a list page of that column."""
+        unit = self.units_by_id[response.meta["zwgk_unit"]]
+        column = response.meta.get("zwgk_gkml_column", [])
+        item = PageItem(
+            unit_id=unit.id, url=response.meta.get("redirect_urls", [response.url])[0], final_url=response.url,
+            status=response.status, fetch_status="ok" if response.status < 400 else "http_error",
+            fetched_at=_now(), content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            depth=response.meta.get("depth", 0), size=len(response.body), body=response.body,
+            kind="list", title=column[-1] if column else "", column_path=column,
+        )
+        try:
+            data = json.loads(response.body[:5_000_000])
+            articles = data.get("articles") or []
+        except (ValueError, AttributeError):
+            item.kind, articles = "other", []
+        for article in articles[:2000]:
+            if not isinstance(article, dict) or not article.get("url"):
+                continue
+            url = urljoin(response.url, str(article["url"]))
+            stamp = article.get("display_publish_time") or article.get("created_at") or ""
+            date = parse_cn_date(str(stamp)) if stamp else None
+            title = str(article.get("title", ""))[:300]
+            item.list_items.append({"title": title, "url": url, "date": date.isoformat() if date else None})
+            in_scope = unit.in_scope(url)
+            item.links.append((url, title, None, in_scope))
+            if in_scope and item.fetch_status == "ok":
+                request = self._request(unit, url)
                 if request is not None:
                     yield request
         yield item
@@ -245,6 +303,24 @@ class PortalSpider(scrapy.Spider):
             depth=request.meta.get("depth", 0),
             referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
         )
+
+
+_GKML_SID = re.compile(r"""["']?SID["']?\s*:\s*["'](\d+)["']""")
+_GKML_TREE = re.compile(r"""["']?TREE["']?\s*:\s*(\[.*?\])\s*,\s*["']?SERVICE_AREA_ID""", re.S)
+
+
+def _gkml_leaves(nodes) -> list[dict]:
+    """Leaf categories: no children and no jump_url (an external link, not a list)."""
+    out = []
+    for node in nodes if isinstance(nodes, list) else []:
+        if not isinstance(node, dict) or "id" not in node:
+            continue
+        children = node.get("children") or []
+        if children:
+            out.extend(_gkml_leaves(children))
+        elif not node.get("jump_url"):
+            out.append(node)
+    return out
 
 
 def _is_html(response: Response, content_type: str | None) -> bool:
