@@ -18,14 +18,20 @@ def test_archive_verifies_and_tampering_is_detected(crawled, tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert f"{archived} responses, 0 problem(s)" in ok.stdout
 
-    # Tamper with a copy: change one word of one archived page, keep the gzip member valid.
+    # Tamper: change one word in one record, re-compress that gzip member alone and splice it
+    # back, so the archive stays a valid multi-member WARC whose later offsets have moved.
     backup = tmp_path / "orig.warc.gz"
     shutil.copyfile(warc, backup)
     try:
-        data = gzip.decompress(open(warc, "rb").read())
-        assert "梅江区".encode() in data
-        with gzip.open(warc, "wb") as fh:
-            fh.write(data.replace("梅江区".encode(), "梅州区".encode(), 1))
+        raw = open(warc, "rb").read()
+        db = store.open_db(crawled["db_path"], create=False)
+        offsets = sorted(r[0] for r in db.execute("SELECT warc_offset FROM pages WHERE warc_offset IS NOT NULL"))
+        db.close()
+        bounds = list(zip(offsets, offsets[1:] + [len(raw)]))
+        start, end = next((a, b) for a, b in bounds if "梅江区".encode() in gzip.decompress(raw[a:b]))
+        member = gzip.decompress(raw[start:end]).replace("梅江区".encode(), "梅州区".encode(), 1)
+        with open(warc, "wb") as fh:
+            fh.write(raw[:start] + gzip.compress(member) + raw[end:])
         bad = run_zwgk("evidence", "verify", "--db", crawled["db_path"])
         assert bad.returncode == 1
         assert "ALTERED" in bad.stdout and "Traceback" not in bad.stderr
