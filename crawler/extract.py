@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt", "csv"}
@@ -382,11 +382,36 @@ def _footer(soup: BeautifulSoup, meta: dict[str, str]) -> FooterIds:
     )
 
 
+def _short_text(tag: Tag, max_chars: int, max_nodes: int = 300) -> str | None:
+    """The tag's text, or None once it passes `max_chars` characters or `max_nodes` nodes.
+
+    get_text() on every element is quadratic in nesting depth: a hostile page of 20,000
+    nested <div>s took 80 s. Labels and breadcrumbs are short, so stop early."""
+    parts: list[str] = []
+    size = 0
+    stack = list(reversed(tag.contents))  # .descendants is O(depth) per call: walk .contents
+    visited = 0
+    while stack:
+        node = stack.pop()
+        visited += 1
+        if visited > max_nodes:
+            return None
+        if isinstance(node, Tag):
+            stack.extend(reversed(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+            parts.append(str(node))
+            size += len(node)
+            if size > max_chars * 4:  # before whitespace is collapsed
+                return None
+    return " ".join(parts)
+
+
 def _breadcrumb(soup: BeautifulSoup) -> list[str]:
     candidates = []
     for tag in soup.find_all(["div", "p", "span", "nav", "ol", "ul", "td"]):
         ident = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "")
-        text = _clean(tag.get_text(" "))
+        raw = _short_text(tag, 200, max_nodes=120)
+        text = _clean(raw) if raw else ""
         if not text or len(text) > 200:
             continue
         if _BREADCRUMB_HINT.search(ident) or _BREADCRUMB_PREFIX.match(text):
@@ -407,13 +432,15 @@ def _labelled_fields(soup: BeautifulSoup) -> dict[str, str]:
     found: dict[str, str] = {}
     # Table/span layout: <td>成文日期：</td><td>2021-07-13</td>
     for tag in soup.find_all(["td", "th", "span", "b", "strong", "label", "dt", "em", "li", "p", "div"]):
-        own = _clean(tag.get_text(" "))
-        if len(own) > 20:
+        raw = _short_text(tag, 20, max_nodes=20)
+        own = _clean(raw) if raw is not None else ""
+        if not own or len(own) > 20:
             continue
         key = own.rstrip(":： ").replace(" ", "")
         if key in labels and key not in found:
             sib = tag.find_next_sibling()
-            value = _clean(sib.get_text(" ")) if isinstance(sib, Tag) else ""
+            sib_text = _short_text(sib, 120) if isinstance(sib, Tag) else None
+            value = _clean(sib_text) if sib_text else ""
             if not value and tag.next_sibling and isinstance(tag.next_sibling, str):
                 value = _clean(tag.next_sibling)
             if value:
@@ -441,6 +468,11 @@ def _list_items(soup: BeautifulSoup, base: str) -> list[ListItem]:
     """Rows that hold one link and a date: the items of a list page or a home-page block."""
     items, seen = [], set()
     for row in soup.find_all(["li", "tr", "dd"]):
+        # Cheap test first: most rows (navigation) hold no date at all. A date inside any
+        # one string of the row is also in the joined text, so this drops no item.
+        joined = _short_text(row, 400, max_nodes=80)
+        if joined is not None and parse_cn_date(joined) is None:
+            continue
         anchors = [a for a in row.find_all("a", href=True) if _clean(a.get_text())]
         if not anchors or len(anchors) > 2:
             continue

@@ -6,7 +6,11 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,3 +55,28 @@ class RedirectEveryURLMiddleware(RedirectMiddleware):
         if isinstance(result, Request) and result is not request:
             return result.replace(dont_filter=True)
         return result
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that wait for the same robots.txt.
+
+    Scrapy awaits the pending per-host Deferred through ``asFuture()``, which consumes its
+    result: the first waiting request gets the parser, every other one gets None, which
+    means "allow everything". A page linking to many URLs of a new host (or a second
+    crawler process handing over queued requests) then fetched disallowed URLs. Here each
+    waiter gets its own Deferred, chained so the result is passed on.
+    """
+
+    async def robot_parser(self, request: Request):
+        netloc = urlparse_cached(request).netloc
+        pending = self._parsers.get(netloc)
+        if isinstance(pending, Deferred):
+            mine: Deferred = Deferred()
+
+            def relay(result):
+                mine.callback(result)
+                return result  # keep it for the next waiter
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(mine)
+        return await super().robot_parser(request)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rules.loader import Rule
 from rules.matchers import Context, evaluate_spec, template_vars
-from rules.model import Evidence, Result, UnitInfo, UnitPages, evidence_of
+from rules.model import why_not_fetched, Evidence, Result, UnitInfo, UnitPages, evidence_of
 
 if TYPE_CHECKING:
     from rules.plan import Plan
@@ -64,7 +64,7 @@ def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
     assert rule.evidence is not None
     if not unit_pages.reachable and next(iter(rule.evidence)) not in _SELF_JUDGING:
         home = unit_pages.home
-        why = f"首页未取得（{home.fetch_status}）" if home else "本次抓取没有该单位的首页"
+        why = why_not_fetched(home)
         return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else "")
     ctx = Context(unit_pages, as_of, template_vars(as_of, unit_pages.unit.kind))
     try:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.model import Evidence, PageRecord, Result, UnitPages, evidence_of
+from rules.model import BROKEN_STATUSES, UNDETERMINED_STATUSES, why_not_fetched, Evidence, PageRecord, Result, UnitPages, evidence_of
 
 MAX_EVIDENCE = 5
 
@@ -246,7 +246,7 @@ def match_footer(spec: dict, ctx: Context) -> Result:
     home = ctx.unit_pages.home
     required = _as_list(spec.get("require", list(FOOTER_FIELDS)))
     if home is None or not home.ok:
-        return Result("unknown", "首页未取得", (), "页脚标识")
+        return Result("unknown", why_not_fetched(home), (), "页脚标识")
     missing = []
     for key in required:
         value = getattr(home, key)
@@ -269,17 +269,28 @@ def match_broken_links(spec: dict, ctx: Context) -> Result:
     pages = [home] if on == "home" else [p for p in ctx.pages if p.ok and p is not home]
     pages = [p for p in pages if p is not None and p.ok]
     broken: list[tuple[PageRecord, str]] = []
+    undetermined: list[tuple[PageRecord, str]] = []
     seen: set[str] = set()
     for page in pages:
         for link in page.links:
-            if link.in_scope and link.target_fetch_status in ("http_error", "error") and link.to_url not in seen:
+            if not link.in_scope or link.to_url in seen:
+                continue
+            if link.target_fetch_status in BROKEN_STATUSES:
                 seen.add(link.to_url)
                 broken.append((page, link.to_url))
+            elif link.target_fetch_status in UNDETERMINED_STATUSES:
+                seen.add(link.to_url)
+                undetermined.append((page, link.to_url))
     where = "首页" if on == "home" else "首页以外的页面"
     if len(broken) > limit:
         evidence = tuple(evidence_of(p, f"错链：{url}") for p, url in broken[:MAX_EVIDENCE])
         return Result("fail", f"{where}发现 {len(broken)} 个无法访问的链接", evidence, "可访问的链接", where,
                       count=len(broken))
+    if len(broken) + len(undetermined) > limit:
+        # Timeouts and refusals may be ours, not the site's: they cannot make a fail.
+        evidence = tuple(evidence_of(p, f"未能判定：{url}") for p, url in undetermined[:MAX_EVIDENCE])
+        return Result("unknown", f"{where}有 {len(undetermined)} 个链接未能判定（超时、拒绝访问或内容过大），"
+                      f"已确认错链 {len(broken)} 个", evidence, "可访问的链接", where, count=len(broken))
     return Result("pass", f"{where}无错链（检查 {sum(len(p.links) for p in pages)} 个链接）", count=len(broken))
 
 
@@ -287,7 +298,7 @@ def match_home_fresh(spec: dict, ctx: Context) -> Result:
     home = ctx.unit_pages.home
     days = int(spec.get("days", 14))
     if home is None or not home.ok:
-        return Result("unknown", "首页未取得", (), "首页更新")
+        return Result("unknown", why_not_fetched(home), (), "首页更新")
     newest = home.newest_item_date
     limit = ctx.as_of - dt.timedelta(days=days)
     if newest is None:

@@ -12,6 +12,31 @@ STATUSES = ("pass", "fail", "manual", "unknown")
 SEVERITIES = ("high", "medium", "low")
 
 
+# What each page status means in a finding. A link is broken (错链) only when the site is
+# at fault; a page we could not judge (slow, refused to us, oversized) makes a check
+# 'unknown' rather than a failure.
+FETCH_STATUS_LABELS = {
+    "ok": "正常",
+    "http_error": "HTTP 错误",
+    "error": "连接失败",
+    "redirect_loop": "重定向循环",
+    "tls_error": "HTTPS 证书/握手错误",
+    "timeout": "超时",
+    "too_large": "内容超过大小上限",
+    "blocked": "拒绝访问（403/429）",
+    "blocked_robots": "robots.txt 禁止抓取",
+    "offsite_redirect": "重定向到本单位范围以外",
+}
+def why_not_fetched(page: "PageRecord | None", what: str = "首页") -> str:
+    if page is None:
+        return f"本次抓取没有该单位的{what}"
+    return f"{what}未取得（{FETCH_STATUS_LABELS.get(page.fetch_status, page.fetch_status)}）"
+
+
+BROKEN_STATUSES = frozenset({"http_error", "error", "redirect_loop", "tls_error"})
+UNDETERMINED_STATUSES = frozenset({"timeout", "too_large", "blocked"})
+
+
 @dataclass(frozen=True)
 class LinkRecord:
     to_url: str
@@ -32,7 +57,7 @@ class ListEntry:
 @dataclass(frozen=True)
 class PageRecord:
     url: str
-    fetch_status: str = "ok"  # ok | http_error | blocked | blocked_robots | error | offsite_redirect
+    fetch_status: str = "ok"  # a key of FETCH_STATUS_LABELS
     status: int | None = 200
     fetched_at: str = ""
     final_url: str | None = None
