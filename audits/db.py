@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import socket
 import zlib
 from pathlib import Path
 from typing import Any
@@ -180,6 +182,21 @@ def m004_warc_location(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("warc_file", str)
 
 
+@MIGRATIONS()
+def m005_resume_and_revisit(db: sqlite_utils.Database) -> None:
+    # Who runs a crawl (a run left 'running' by a dead process was killed and can be resumed),
+    # which earlier crawl an incremental crawl revisited, and each page's validators and
+    # change versus that crawl.
+    db["crawl_runs"].add_column("pid", int)
+    db["crawl_runs"].add_column("host", str)
+    db["crawl_runs"].add_column("resumed", int)  # times resumed after an interruption
+    db["crawl_runs"].add_column("previous_crawl_id", int)
+    db["pages"].add_column("etag", str)
+    db["pages"].add_column("last_modified", str)
+    # new | changed | unchanged (fetched again) | not_modified (304) | carried (not re-fetched)
+    db["pages"].add_column("change", str)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)
@@ -211,6 +228,7 @@ def start_crawl(
     units_file: str,
     settings: dict[str, Any],
     tool_version: str,
+    previous_crawl_id: int | None = None,
 ) -> int:
     with db.atomic():
         table = db["crawl_runs"]
@@ -223,9 +241,66 @@ def start_crawl(
                 "units_file": units_file,
                 "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True, default=str),
                 "tool_version": tool_version,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "previous_crawl_id": previous_crawl_id,
             }
         )
         return int(table.last_pk)
+
+
+def run_is_alive(run: dict) -> bool:
+    """Whether the process that recorded a 'running' crawl still runs (on this host)."""
+    if run.get("status") != "running":
+        return False
+    if run.get("host") and run["host"] != socket.gethostname():
+        return True  # another machine's process: we cannot tell, so do not touch it
+    if not run.get("pid"):
+        return False
+    try:
+        os.kill(int(run["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_state(run: dict) -> str:
+    """running | killed (left 'running' by a dead process) | finished | interrupted."""
+    if run.get("status") == "running" and not run_is_alive(run):
+        return "killed"
+    return run.get("status") or "unknown"
+
+
+def resumable_crawl(db: sqlite_utils.Database, spider: str | None = None) -> dict | None:
+    """The newest crawl that stopped before finishing (killed or interrupted), if it is the newest run."""
+    rows = list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
+    if not rows or run_state(rows[0]) not in ("killed", "interrupted"):
+        return None
+    if spider is not None and rows[0]["spider"] != spider:
+        return None
+    return rows[0]
+
+
+def reopen_crawl(db: sqlite_utils.Database, crawl_id: int) -> None:
+    """Mark a killed or interrupted run as running again, by this process."""
+    with db.atomic():
+        run = db["crawl_runs"].get(crawl_id)
+        db["crawl_runs"].update(crawl_id, {
+            "status": "running", "finished_at": None, "finish_reason": None,
+            "pid": os.getpid(), "host": socket.gethostname(), "resumed": (run.get("resumed") or 0) + 1,
+        })
+
+
+def previous_finished_crawl(db: sqlite_utils.Database, units: list[str], before: int | None = None) -> int | None:
+    """The newest finished crawl that covered all of `units` (the base of an incremental crawl)."""
+    for run in db.query("SELECT id, units FROM crawl_runs WHERE status = 'finished' ORDER BY id DESC"):
+        if before is not None and run["id"] >= before:
+            continue
+        if set(units) <= set(json.loads(run["units"] or "[]")):
+            return run["id"]
+    return None
 
 
 def finish_crawl(
@@ -233,18 +308,7 @@ def finish_crawl(
 ) -> None:
     status = "finished" if reason == "finished" else "interrupted"
     with db.atomic():
-        # Links learn the status of their target only once every page is stored.
-        db.execute(
-            """
-            UPDATE links SET
-              target_status = (SELECT p.status FROM pages p WHERE p.crawl_id = links.crawl_id
-                               AND p.unit_id = links.unit_id AND p.url = links.to_url),
-              target_fetch_status = (SELECT p.fetch_status FROM pages p WHERE p.crawl_id = links.crawl_id
-                               AND p.unit_id = links.unit_id AND p.url = links.to_url)
-            WHERE crawl_id = ?
-            """,
-            [crawl_id],
-        )
+        update_link_targets(db, crawl_id)
         db["crawl_runs"].update(
             crawl_id,
             {
@@ -254,6 +318,21 @@ def finish_crawl(
                 "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
             },
         )
+
+
+def update_link_targets(db: sqlite_utils.Database, crawl_id: int) -> None:
+    """Links learn the status of their target only once every page is stored."""
+    db.execute(
+        """
+        UPDATE links SET
+          target_status = (SELECT p.status FROM pages p WHERE p.crawl_id = links.crawl_id
+                           AND p.unit_id = links.unit_id AND p.url = links.to_url),
+          target_fetch_status = (SELECT p.fetch_status FROM pages p WHERE p.crawl_id = links.crawl_id
+                           AND p.unit_id = links.unit_id AND p.url = links.to_url)
+        WHERE crawl_id = ?
+        """,
+        [crawl_id],
+    )
 
 
 def store_body(db: sqlite_utils.Database, body: bytes) -> str:

@@ -50,7 +50,7 @@ class ProgressReporter:
     def item_scraped(self, item, response, spider) -> None:
         self.pages += 1
         self.units.add(item.unit_id)
-        if item.fetch_status != "ok":
+        if getattr(item, "fetch_status", "ok") != "ok":
             self.problems += 1
 
     def line(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class PageItem:
     unit_id: str
     url: str
-    fetch_status: str  # ok | http_error | blocked | blocked_robots | error | offsite_redirect
+    fetch_status: str  # a key of rules.model.FETCH_STATUS_LABELS
     fetched_at: str
     final_url: str | None = None
     redirected: bool = False
@@ -44,3 +44,17 @@ class PageItem:
     rendered: bool = False
     # (to_url, anchor, attachment_ext, in_scope)
     links: list[tuple[str, str, str | None, bool]] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    change: str | None = None  # versus the previous crawl: new | changed | unchanged
+
+
+@dataclass
+class ReusedPageItem:
+    """A page of the previous crawl reused as is: copied (with its links) into this run."""
+
+    unit_id: str
+    url: str
+    source_page_id: int
+    change: str  # not_modified (revalidated now) | carried (not requested)
+    fetched_at: str | None  # now for not_modified; the original date for carried

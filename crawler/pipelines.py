@@ -12,7 +12,8 @@ from scrapy import signals
 
 from audits import db as store
 from crawler import __version__
-from crawler.items import PageItem
+from crawler.items import PageItem, ReusedPageItem
+from crawler.revisit import RevisitIndex
 from crawler.warc import WarcArchive
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ RECORDED_SETTINGS = (
     "USER_AGENT", "ROBOTSTXT_OBEY", "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY",
     "DOWNLOAD_DELAY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DEPTH_LIMIT",
     "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "ZWGK_MAX_PAGES_PER_UNIT", "ZWGK_MAX_TEXT_CHARS",
+    "ZWGK_INCREMENTAL", "ZWGK_REVISIT_AFTER_DAYS",
 )
 
 
@@ -47,6 +49,7 @@ class SQLitePipeline:
         self.warc: WarcArchive | None = None
         self.db = None
         self.crawl_id: int | None = None
+        self._page_columns: list[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -58,21 +61,39 @@ class SQLitePipeline:
         spider = self.crawler.spider
         self.db = store.open_db(self.db_path)
         settings = self.crawler.settings
-        self.crawl_id = store.start_crawl(
-            self.db,
-            spider=spider.name,
-            units=[u.id for u in spider.units],
-            units_file=str(spider.units_file),
-            settings={k: settings.get(k) for k in RECORDED_SETTINGS},
-            tool_version=__version__,
-        )
-        spider.crawl_id = self.crawl_id
+        resume_id = settings.getint("ZWGK_RESUME_CRAWL", 0) or None
         warc_dir = Path(self.warc_dir) if self.warc_dir else Path(self.db_path).resolve().parent / "warc"
-        self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
-        self.db["crawl_runs"].update(self.crawl_id, {"warc_file": str(self.warc.path)})
-        logger.info("crawl run %s writing to %s", self.crawl_id, self.db_path)
+        if resume_id is not None:
+            # The CLI checked that this run was killed or interrupted and matches the units.
+            store.reopen_crawl(self.db, resume_id)
+            run = self.db["crawl_runs"].get(resume_id)
+            self.crawl_id, previous = resume_id, run["previous_crawl_id"]
+            # A new archive: the old one may end in a record torn by the kill.
+            self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}-r{run['resumed']}.warc.gz")
+        else:
+            units = [u.id for u in spider.units]
+            incremental = settings.getbool("ZWGK_INCREMENTAL", True)
+            previous = store.previous_finished_crawl(self.db, units) if incremental else None
+            self.crawl_id = store.start_crawl(
+                self.db,
+                spider=spider.name,
+                units=units,
+                units_file=str(spider.units_file),
+                settings={k: settings.get(k) for k in RECORDED_SETTINGS},
+                tool_version=__version__,
+                previous_crawl_id=previous,
+            )
+            self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
+            self.db["crawl_runs"].update(self.crawl_id, {"warc_file": str(self.warc.path)})
+        spider.crawl_id = self.crawl_id
+        spider.revisit = RevisitIndex(
+            self.db, crawl_id=self.crawl_id, resumed=resume_id is not None, previous_crawl_id=previous,
+            revisit_after_days=settings.getfloat("ZWGK_REVISIT_AFTER_DAYS", 30),
+        )
+        logger.info("crawl run %s %s %s%s", self.crawl_id, "resuming in" if resume_id else "writing to",
+                    self.db_path, f" (revisiting crawl {previous})" if previous else "")
 
-    def process_item(self, item: PageItem) -> PageItem:
+    def process_item(self, item: PageItem | ReusedPageItem) -> PageItem | ReusedPageItem:
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -81,9 +102,12 @@ class SQLitePipeline:
     def flush(self) -> None:
         if not self.buffer or self.db is None:
             return
-        pages, links = [], []
+        pages, links, reused = [], [], []
         with self.db.atomic():
             for item in self.buffer:
+                if isinstance(item, ReusedPageItem):
+                    reused.append(item)
+                    continue
                 row = dataclasses.asdict(item)
                 body = row.pop("body")
                 item_links = row.pop("links")
@@ -116,7 +140,27 @@ class SQLitePipeline:
                 self.warc.flush()  # the archive is on disk before the rows that point into it
             self.db["pages"].insert_all(pages, replace=True, alter=False)
             self.db["links"].insert_all(links, ignore=True, alter=False)
+            for item in reused:
+                self._copy_page(item)
         self.buffer.clear()
+
+    def _copy_page(self, item: ReusedPageItem) -> None:
+        """Copy a page of the previous crawl, and its links, into this run (same transaction)."""
+        if self._page_columns is None:
+            self._page_columns = [c for c in self.db["pages"].columns_dict
+                                  if c not in ("id", "crawl_id", "fetched_at", "change")]
+        cols = ", ".join(self._page_columns)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO pages (crawl_id, fetched_at, change, {cols}) "
+            f"SELECT ?, COALESCE(?, fetched_at), ?, {cols} FROM pages WHERE id = ?",
+            [self.crawl_id, item.fetched_at, item.change, item.source_page_id],
+        )
+        self.db.execute(
+            """INSERT OR IGNORE INTO links (crawl_id, unit_id, from_url, to_url, anchor, attachment, in_scope)
+               SELECT ?, unit_id, from_url, to_url, anchor, attachment, in_scope FROM links
+               WHERE crawl_id = (SELECT crawl_id FROM pages WHERE id = ?) AND unit_id = ? AND from_url = ?""",
+            [self.crawl_id, item.source_page_id, item.unit_id, item.url],
+        )
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.db is None:

@@ -47,11 +47,16 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.UnitRequestFingerprinter"
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so an out-of-scope URL is never fetched, not even its robots.txt.
     "crawler.middlewares.UnitScopeMiddleware": 50,
+    # Serves pages already stored (resumed run, previous crawl) without a request.
+    "crawler.revisit.RevisitMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,  # fixed for concurrent waiters (see the class)
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectEveryURLMiddleware": 600,
 }
 ADDONS = {
     "crawler.addons.BrowserRendering": 0,
+    "crawler.distributed.DistributedCrawl": 10,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.SQLitePipeline": 300,
@@ -64,11 +69,17 @@ EXTENSIONS = {
 ZWGK_DB_PATH = "zwgk.db"            # SQLite file the crawl writes to
 ZWGK_UNITS_FILE = ""                 # units registry; empty = the shipped Meizhou registry
 ZWGK_MAX_PAGES_PER_UNIT = 2000       # stop scheduling a unit's requests beyond this
+ZWGK_MAX_QUERY_VARIANTS = 100       # URLs per path that differ only in the query (calendar/pagination traps)
 ZWGK_MAX_TEXT_CHARS = 100_000        # extracted text stored per page
 ZWGK_MAX_STORED_BODY = 5 * 1024 * 1024   # raw bodies larger than this are not kept
 ZWGK_BATCH_SIZE = 100                # pages per write transaction
 ZWGK_WARC_DIR = ""                   # raw responses, one WARC per crawl; empty = "warc/" beside the database
+ZWGK_INCREMENTAL = True              # revisit the newest finished crawl of the same units (conditional GETs)
+ZWGK_REVISIT_AFTER_DAYS = 30         # articles/attachments fetched more recently are carried over unrequested; 0 = always request
+ZWGK_RESUME_CRAWL = 0                # id of a killed/interrupted run to finish (zwgk crawl --resume)
 ZWGK_RENDER = "auto"                 # auto: render script-built lists and units' `render` URLs in Chromium | off
 ZWGK_GKML_API = True                 # read gkmlpt lists from their JSON API (exact; no browser)
 ZWGK_CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download cannot work here
+ZWGK_REDIS_URL = ""                  # redis://host:6379/0 : share one crawl between processes (scrapy-redis)
+ZWGK_REDIS_JOB = ""                  # name shared by the processes of one crawl; empty = today's date
 ZWGK_PROGRESS = "auto"               # auto (a live line on a TTY) | on | off

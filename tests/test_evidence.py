@@ -16,7 +16,7 @@ def test_archive_verifies_and_tampering_is_detected(crawled, tmp_path):
     assert archived == fetched > 1000
     ok = run_zwgk("evidence", "verify", "--db", crawled["db_path"])
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert f"{archived} responses, 0 problem(s)" in ok.stdout
+    assert f"{archived} responses in 1 archive(s), 0 problem(s)" in ok.stdout
 
     # Tamper: change one word in one record, re-compress that gzip member alone and splice it
     # back, so the archive stays a valid multi-member WARC whose later offsets have moved.

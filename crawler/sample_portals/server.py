@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +25,9 @@ class SamplePortalServer:
         self.servers: dict[str, ThreadingHTTPServer] = {}
         self.threads: list[threading.Thread] = []
         self.hits: list[tuple[str, str]] = []
+        self.not_modified = 0  # 304 answers sent
+        # (site key, path) -> body served instead of the generated one (tests change pages)
+        self.overrides: dict[tuple[str, str], bytes] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> SamplePortalServer:
@@ -126,8 +130,20 @@ class SamplePortalServer:
                     body, status, ctype, headers = "<h1>404 页面不存在</h1>".encode(), 404, "text/html; charset=utf-8", {}
                 else:
                     body, status, ctype, headers = res.body, res.status, res.content_type, res.headers
+                body = outer.overrides.get((key, path), body)
                 if OUTSIDE_PLACEHOLDER in body and key != OUTSIDE:
                     body = body.replace(OUTSIDE_PLACEHOLDER, f"http://{outer.netloc(OUTSIDE)}".encode())
+                if status == 200:
+                    # Validators, as real web servers send them: incremental crawls revalidate.
+                    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                    headers = {**headers, "ETag": etag}
+                    if self.headers.get("If-None-Match") == etag:
+                        with outer._lock:
+                            outer.not_modified += 1
+                        self.send_response(304)
+                        self.send_header("ETag", etag)
+                        self.end_headers()
+                        return
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

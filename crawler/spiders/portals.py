@@ -12,13 +12,16 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest, UsageError
+from OpenSSL import SSL
+from twisted.internet import defer, error
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 
 from crawler.extract import extract, parse_cn_date
-from crawler.items import PageItem
+from crawler.items import PageItem, ReusedPageItem
+from crawler.revisit import RevisitIndex
 from crawler.middlewares import OffsiteForUnit
-from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units
+from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ class PortalSpider(scrapy.Spider):
         self.units_file: Path = default_units_path()
         self.scheduled: dict[str, set[str]] = {}
         self.crawl_id: int | None = None
+        self.revisit: RevisitIndex | None = None  # set by the pipeline once the run is open
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -80,6 +84,8 @@ class PortalSpider(scrapy.Spider):
         self.render = str(settings.get("ZWGK_RENDER", "auto")).lower() not in ("off", "0", "false", "no")
         self.gkml_api = str(settings.get("ZWGK_GKML_API", True)).lower() not in ("off", "0", "false", "no")
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
+        self.max_query_variants = settings.getint("ZWGK_MAX_QUERY_VARIANTS", 100)
+        self.query_variants: dict[tuple[str, str, str], int] = {}
 
     async def start(self):
         for unit in self.units:
@@ -94,6 +100,8 @@ class PortalSpider(scrapy.Spider):
             return None
         if len(seen) >= self.max_pages:
             self.crawler.stats.inc_value(f"zwgk/page_limit_reached/{unit.id}")
+            return None
+        if self._is_trap(unit, url):
             return None
         seen.add(url)
         if self.render and any(pattern in url for pattern in unit.render):
@@ -111,6 +119,23 @@ class PortalSpider(scrapy.Spider):
             },
         )
 
+    def _is_trap(self, unit: Unit, url: str) -> bool:
+        """Crawler traps: endless calendars and paginations vary the query string of one
+        path; broken relative links repeat path segments (/a/b/a/b/…). Both are capped."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and max(segments.count(s) for s in segments) > 3:
+            self.crawler.stats.inc_value(f"zwgk/trap_repeated_segments/{unit.id}")
+            return True
+        if parts.query:
+            key = (unit.id, parts.netloc, parts.path)
+            count = self.query_variants.get(key, 0)
+            if count >= self.max_query_variants:
+                self.crawler.stats.inc_value(f"zwgk/trap_query_variants/{unit.id}")
+                return True
+            self.query_variants[key] = count + 1
+        return False
+
     def _render_request(self, unit: Unit, url: str, rerender: bool = False) -> scrapy.Request:
         """The same URL again, through Chromium, for a list its scripts build."""
         return scrapy.Request(
@@ -123,27 +148,48 @@ class PortalSpider(scrapy.Spider):
                 "handle_httpstatus_list": ERROR_STATUSES,
                 "download_slot": urlsplit(url).netloc.lower(),
                 "playwright": True,
-                "playwright_page_init_callback": self._stay_in_scope,
+                # By name, with the scope as plain data: requests must pickle (JOBDIR, Redis).
+                "playwright_page_init_callback": "crawler.spiders.portals.stay_in_scope",
+                "zwgk_scope": [list(unit.allowed_domains), list(unit.allowed_paths)],
                 "zwgk_rerender": rerender,
             },
         )
 
-    async def _stay_in_scope(self, page, request) -> None:
-        """The browser may fetch scripts and data only inside the unit's scope."""
-        unit = self.units_by_id[request.meta["zwgk_unit"]]
-        stats = self.crawler.stats
+    def _reuse_stored(self, response: Response):
+        """A page served from the store (crawler/revisit.py): follow its stored links.
 
-        async def route(r):
-            if unit.in_scope(r.request.url):
-                await r.continue_()
-            else:
-                stats.inc_value("zwgk/render_blocked_offsite")
-                await r.abort()
-
-        await page.route("**/*", route)
+        Returns None when the page must be parsed again (a gkmlpt directory, whose API
+        requests come from its script, or a script-built list still to be rendered)."""
+        page = response.meta["zwgk_stored_page"]
+        how = response.meta["zwgk_stored"]
+        unit = self.units_by_id[response.meta["zwgk_unit"]]
+        if page.fetch_status == "ok" and (
+            (self.gkml_api and b"_CONFIG" in response.body)
+            or (page.script_built and not page.rendered and self.render and how == "resumed")
+        ):
+            return None
+        out = []
+        if how != "resumed":  # a resumed page is already in this run
+            fetched_at = _now() if how == "not_modified" else page.fetched_at
+            out.append(ReusedPageItem(unit_id=unit.id, url=page.url, source_page_id=page.id, change=how,
+                                      fetched_at=fetched_at))
+        if page.fetch_status == "ok":
+            for to_url, in_scope in self.revisit.links(page.crawl_id, unit.id, page.url):
+                if in_scope and unit.in_scope(to_url):
+                    request = self._request(unit, to_url)
+                    if request is not None:
+                        out.append(request)
+        return out
 
     def parse_page(self, response: Response):
         unit = self.units_by_id[response.meta["zwgk_unit"]]
+        if response.meta.get("zwgk_render_blocked"):
+            self.crawler.stats.inc_value("zwgk/render_blocked_offsite", response.meta["zwgk_render_blocked"])
+        if response.meta.get("zwgk_stored"):
+            reused = self._reuse_stored(response)
+            if reused is not None:
+                yield from reused
+                return
         original = response.meta.get("redirect_urls", [response.url])[0]
         status = response.status
         if status in BLOCKED_STATUSES:
@@ -168,10 +214,15 @@ class PortalSpider(scrapy.Spider):
             size=len(response.body),
             body=response.body,
             rendered=bool(response.meta.get("playwright")),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
         )
+        # A page already in this run (resumed) is parsed again only for the requests it yields.
+        keep = response.meta.get("zwgk_stored") != "resumed"
         if not _is_html(response, content_type):
             item.kind = "attachment" if fetch_status == "ok" else "other"
-            yield item
+            if keep:
+                yield self._mark_change(item, response)
             return
 
         page = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
@@ -217,7 +268,26 @@ class PortalSpider(scrapy.Spider):
                 request = self._request(unit, link.url)
                 if request is not None:
                     yield request
-        yield item
+        if keep:
+            yield self._mark_change(item, response)
+
+    def _mark_change(self, item: PageItem, response: Response) -> PageItem:
+        """Versus the crawl this one revisits: new, changed or unchanged (by content hash)."""
+        how = response.meta.get("zwgk_stored")
+        if how:
+            item.change = how
+            return item
+        previous = self.revisit.previous_page(item.unit_id, item.url) if self.revisit is not None else None
+        if self.revisit is None or self.revisit.previous_crawl_id is None:
+            return item
+        if previous is None:
+            item.change = "new"
+        elif item.content_sha256 is not None:
+            item.change = "unchanged" if item.content_sha256 == previous.content_sha256 else "changed"
+        else:
+            body_sha = hashlib.sha256(response.body).hexdigest()
+            item.change = "unchanged" if body_sha == previous.body_sha256 else "changed"
+        return item
 
     def _gkml_api_requests(self, unit: Unit, response: Response, column_path: list[str]):
         """A gkmlpt directory page names its site id and category tree in window._CONFIG;
@@ -243,6 +313,9 @@ class PortalSpider(scrapy.Spider):
     def parse_gkml_api(self, response: Response):
         """One gkmlpt category's list, from its JSON, stored as a list page of that column."""
         unit = self.units_by_id[response.meta["zwgk_unit"]]
+        if response.meta.get("zwgk_stored"):
+            yield from self._reuse_stored(response) or ()
+            return
         column = response.meta.get("zwgk_gkml_column", [])
         item = PageItem(
             unit_id=unit.id, url=response.meta.get("redirect_urls", [response.url])[0], final_url=response.url,
@@ -270,7 +343,7 @@ class PortalSpider(scrapy.Spider):
                 request = self._request(unit, url)
                 if request is not None:
                     yield request
-        yield item
+        yield self._mark_change(item, response)
 
     def on_error(self, failure):
         request = failure.request
@@ -285,24 +358,83 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("zwgk/render_failed")
             logger.warning("rendering %s failed: %s", request.url, exc)
             return
-        if isinstance(exc, OffsiteForUnit):
-            fetch_status = "offsite_redirect"
-        elif isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
-            fetch_status = "blocked_robots"
-        else:
-            fetch_status = "error"
+        fetch_status = classify_failure(exc)
+        self.crawler.stats.inc_value(f"zwgk/failure/{fetch_status}")
         logger.debug("%s %s: %s", fetch_status, request.url, exc)
+        unit = self.units_by_id.get(unit_id)
         yield PageItem(
             unit_id=unit_id,
             url=original,
             final_url=request.url,
             redirected=original != request.url,
             fetch_status=fetch_status,
+            kind="home" if unit is not None and original in unit.start_urls else "other",
             error=f"{type(exc).__name__}: {exc}"[:500],
             fetched_at=_now(),
             depth=request.meta.get("depth", 0),
             referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
         )
+
+
+async def stay_in_scope(page, request) -> None:
+    """The browser may fetch scripts and data only inside the unit's scope."""
+    domains, paths = request.meta["zwgk_scope"]
+
+    async def route(r):
+        if url_in_scope(r.request.url, domains, paths):
+            await r.continue_()
+        else:
+            logger.debug("render: blocked %s outside the unit's scope", r.request.url)
+            # Counted into the crawl stats by parse_page (the response shares this meta).
+            request.meta["zwgk_render_blocked"] = request.meta.get("zwgk_render_blocked", 0) + 1
+            await r.abort()
+
+    await page.route("**/*", route)
+
+
+def classify_failure(exc: BaseException) -> str:
+    """The page status recorded for a request that got no usable response.
+
+    Each status says what happened, so audits can tell a broken link (the site's fault:
+    http_error, redirect_loop, error) from a page nobody could judge (timeout, too_large,
+    blocked, tls_error)."""
+    text = str(exc)
+    if isinstance(exc, OffsiteForUnit):
+        return "offsite_redirect"
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in text:
+            return "blocked_robots"
+        if "max redirections" in text:
+            return "redirect_loop"
+        if "DOWNLOAD_MAXSIZE" in text:
+            return "too_large"  # a compressed body (gzip bomb) beyond the limit once inflated
+        return "error"
+    causes = list(_causes(exc))
+    if any(isinstance(c, SSL.Error) for c in causes):
+        return "tls_error"
+    if any(isinstance(c, DownloadCancelledError) for c in causes):
+        # Scrapy's HTTP handler cancels a download only for DOWNLOAD_MAXSIZE (a declared
+        # or a received size beyond it); a timeout is DownloadTimeoutError.
+        return "too_large"
+    if any(isinstance(c, (DownloadTimeoutError, TimeoutError, defer.TimeoutError, error.TimeoutError))
+           for c in causes):
+        return "timeout"
+    return "error"
+
+
+def _causes(exc: BaseException):
+    """The exception, its __cause__ chain and the failures Twisted wraps (ResponseNeverReceived…)."""
+    stack, seen = [exc], set()
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        stack.append(e.__cause__)
+        stack.append(e.__context__)
+        for reason in getattr(e, "reasons", None) or []:
+            stack.append(getattr(reason, "value", None))
 
 
 _GKML_SID = re.compile(r"""["']?SID["']?\s*:\s*["'](\d+)["']""")
@@ -321,6 +453,11 @@ def _gkml_leaves(nodes) -> list[dict]:
         elif not node.get("jump_url"):
             out.append(node)
     return out
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1")[:200] if value else None
 
 
 def _is_html(response: Response, content_type: str | None) -> bool:
