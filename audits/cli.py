@@ -24,6 +24,9 @@ LOCAL_SAMPLE_SETTINGS = {
 }
 
 
+CHANGE_ORDER = ("new", "changed", "unchanged", "not_modified", "carried", "resumed")
+
+
 def _fail(message: str, code: int = 2) -> None:
     click.echo(f"zwgk: error: {message}", err=True)
     sys.exit(code)
@@ -37,8 +40,9 @@ def run_crawl(
     spider: str = "portals",
     overrides: dict | None = None,
     verbose: bool = False,
+    resume_id: int | None = None,
 ) -> int:
-    """Run one crawl in this process and return the crawl run id it recorded."""
+    """Run one crawl in this process (or finish run `resume_id`) and return its crawl run id."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
@@ -46,6 +50,8 @@ def run_crawl(
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ZWGK_DB_PATH", str(db_path), priority="cmdline")
     settings.set("ZWGK_UNITS_FILE", str(units_file), priority="cmdline")
+    if resume_id is not None:
+        settings.set("ZWGK_RESUME_CRAWL", resume_id, priority="cmdline")
     # On a terminal the progress line replaces routine log lines; elsewhere (cron)
     # plain INFO lines are the progress report.
     tty = sys.stderr.isatty()
@@ -56,10 +62,22 @@ def run_crawl(
     process = CrawlerProcess(settings, install_root_handler=True)
     process.crawl(spider, units=str(units_file), unit=",".join(unit_ids) or None)
     process.start()
+    if resume_id is not None:
+        return resume_id
     after = _latest_crawl(db_path)
     if after is None or after == before:
         _fail("the crawl did not start (see the log above)", code=1)
     return after
+
+
+def _resumable(db_path: Path, spider: str | None = None) -> dict | None:
+    if not db_path.exists():
+        return None
+    db = store.open_db(db_path)
+    try:
+        return store.resumable_crawl(db, spider)
+    finally:
+        db.close()
 
 
 def _latest_crawl(db_path: Path) -> int | None:
@@ -142,29 +160,81 @@ def cli() -> None:
               show_default=True, help="Which spider: every unit, government portals, or departments.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy/ZWGK_ setting, e.g. -s DOWNLOAD_DELAY=2.")
+@click.option("--resume", is_flag=True,
+              help="Finish the newest crawl run, killed or interrupted, instead of starting a new one.")
+@click.option("--full", is_flag=True,
+              help="Fetch every page again (default: revisit the previous crawl with conditional requests).")
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Share this crawl with other processes through Redis (scrapy-redis), e.g. redis://host:6379/0.")
+@click.option("--job", default=None, help="With --redis: the name all processes of one crawl share (default: today).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
-def crawl(units_file, unit_ids, db_path, kind, overrides, verbose) -> None:
+def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_url, job, verbose) -> None:
     """Crawl the units' portals into the database.
 
+    A crawl revisits the previous finished crawl of the same units: lists are
+    revalidated with conditional requests, recent documents are carried over, and each
+    page is marked new, changed or unchanged. A crawl killed mid-way (kill -9, power
+    loss) leaves whole pages; --resume finishes it without fetching them again.
+
     \b
-    Example:
+    Examples:
         zwgk crawl --unit meijiang --db zwgk.db
+        zwgk crawl --resume --db zwgk.db
     """
-    units_file = units_file or default_units_path()
     spider = {"all": "portals", "county": "county_portals", "department": "department_portals"}[kind]
     kinds = {"all": (), "county": ("county", "municipal-government"), "department": ("municipal-department",)}[kind]
+    parsed = _parse_overrides(overrides)
+    if full:
+        parsed["ZWGK_INCREMENTAL"] = False
+    if redis_url:
+        _check_redis(redis_url)
+        parsed["ZWGK_REDIS_URL"] = redis_url
+        # Each process sees only part of the site: revisiting a previous crawl would be partial.
+        parsed.setdefault("ZWGK_INCREMENTAL", False)
+        if job:
+            parsed["ZWGK_REDIS_JOB"] = job
+    elif job:
+        _fail("--job needs --redis")
+    resume_id = None
+    if resume:
+        run = _resumable(db_path)
+        if run is None:
+            _fail(f"{db_path}: the newest crawl run is not a killed or interrupted one; nothing to resume")
+        if units_file or unit_ids or kind != "all":
+            _fail("--resume continues the run as it was started: leave out --units, --unit and --kind")
+        resume_id, spider = run["id"], run["spider"]
+        units_file = Path(run["units_file"])
+        unit_ids = tuple(json.loads(run["units"]))
+        kinds = ()
+        click.echo(f"resuming crawl run {resume_id} ({len(unit_ids)} units)")
+    units_file = units_file or default_units_path()
     _check_units(units_file, list(unit_ids), kinds)
     _check_db_path(db_path)
+    crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids),
+                         spider=spider, overrides=parsed, verbose=verbose, resume_id=resume_id)
+    for line in _crawl_summary(db_path, crawl_id):
+        click.echo(line)
+
+
+def _check_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+    except ValueError as exc:
+        _fail(f"--redis: not a Redis URL: {url} ({exc})")
+    except redis.RedisError as exc:
+        _fail(f"--redis: cannot reach {url}: {exc}")
+
+
+def _parse_overrides(overrides) -> dict:
     parsed = {}
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep or not name:
             _fail(f"--set expects NAME=VALUE, got {item!r}")
         parsed[name] = value
-    crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids),
-                         spider=spider, overrides=parsed, verbose=verbose)
-    for line in _crawl_summary(db_path, crawl_id):
-        click.echo(line)
+    return parsed
 
 
 @cli.command()
@@ -237,7 +307,13 @@ def crawls(db_path) -> None:
     db = _open_existing_db(db_path)
     for run in db.query("SELECT * FROM crawl_runs ORDER BY id DESC"):
         pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [run["id"]]).fetchone()[0]
-        click.echo(f"{run['id']:>4}  {run['status']:<11} {run['started_at']}  {run['spider']:<18} pages {pages}")
+        changes = dict(db.execute("SELECT change, count(*) FROM pages WHERE crawl_id = ? AND change IS NOT NULL "
+                                  "GROUP BY change", [run["id"]]).fetchall())
+        extra = f"  vs crawl {run['previous_crawl_id']}: " + ", ".join(
+            f"{k} {changes[k]}" for k in CHANGE_ORDER if k in changes) if changes else ""
+        state = store.run_state(run)
+        resumed = f" (resumed {run['resumed']}x)" if run.get("resumed") else ""
+        click.echo(f"{run['id']:>4}  {state:<11} {run['started_at']}  {run['spider']:<18} pages {pages}{resumed}{extra}")
 
 
 def _load_rules_or_fail(paths: tuple[Path, ...]):
@@ -548,14 +624,17 @@ def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
     _check_db_path(db_path)
     if as_of is not None:
         _parse_date(as_of)
-    parsed = {}
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            _fail(f"--set expects NAME=VALUE, got {item!r}")
-        parsed[name] = value
+    parsed = _parse_overrides(overrides)
     with run_lock(db_path):
-        crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed)
+        # A run killed last time (reboot, OOM, kill -9) is finished first, then audited.
+        killed = _resumable(db_path, "portals")
+        wanted = [u.id for u in select_units(load_units(units_file), list(unit_ids))]
+        if killed is not None and json.loads(killed["units"]) == wanted:
+            click.echo(f"resuming crawl run {killed['id']}, left unfinished by an earlier run")
+            crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed,
+                                 resume_id=killed["id"])
+        else:
+            crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed)
         for line in _crawl_summary(db_path, crawl_id):
             click.echo(line)
         audit_id = do_audit(db_path, crawl_id, as_of, units_file)
@@ -589,6 +668,34 @@ class run_lock:
         self.fh.close()
 
 
+@cli.command()
+@click.option("--into", "db_path", type=click.Path(path_type=Path), required=True,
+              help="Database that receives the merged crawl run (created if missing).")
+@click.argument("parts", nargs=-1, required=True, type=click.Path(path_type=Path))
+def merge(db_path, parts) -> None:
+    """Join the databases of a distributed crawl (one per process) into one crawl run.
+
+    \b
+    Example (after `zwgk crawl --redis ...` on two machines):
+        zwgk merge --into zwgk.db part-a.db part-b.db
+    """
+    from audits.merge import MergeError, merge_parts
+
+    for part in parts:
+        if not part.exists():
+            _fail(f"database not found: {part}")
+    _check_db_path(db_path)
+    db = store.open_db(db_path)
+    try:
+        crawl_id = merge_parts(db, db_path, list(parts))
+    except (MergeError, store.DatabaseError) as exc:
+        _fail(str(exc))
+    finally:
+        db.close()
+    for line in _crawl_summary(db_path, crawl_id):
+        click.echo(line)
+
+
 @cli.group()
 def evidence() -> None:
     """Evidence kept with each crawl: the WARC archive of raw responses."""
@@ -614,22 +721,38 @@ def evidence_verify(db_path, crawl_id) -> None:
     row = db.execute("SELECT warc_file FROM crawl_runs WHERE id = ?", [crawl_id]).fetchone() if crawl_id else None
     if not row or not row[0]:
         _fail(f"{db_path}: no WARC archive recorded for crawl {crawl_id}")
-    warc = Path(row[0])
+    warc_dir = Path(row[0]).parent
+    # A crawl's pages point into its own archive, into a resumed session's archive
+    # (crawl-N-rK), or into an earlier crawl's (pages reused by an incremental crawl).
+    rows = list(db.execute("SELECT COALESCE(warc_file, ?), warc_offset, COALESCE(final_url, url), body_sha256 "
+                           "FROM pages WHERE crawl_id = ? AND warc_offset IS NOT NULL",
+                           [Path(row[0]).name, crawl_id]))
+    by_file: dict[str, list] = {}
+    for name, offset, url, sha in rows:
+        by_file.setdefault(name, []).append((offset, url, sha))
+    problems, notes = [], []
+    for name in sorted(by_file):
+        warc = warc_dir / Path(name).name  # a bare file name, never a path from the data
+        problems.extend(_verify_archive(db, warc, by_file[name], iter_payloads, notes))
+    for line in problems + notes:
+        click.echo(line)
+    click.echo(f"crawl {crawl_id}: {len(rows)} responses in {len(by_file)} archive(s), {len(problems)} problem(s)")
+    sys.exit(1 if problems else 0)
+
+
+def _verify_archive(db, warc: Path, expected: list, iter_payloads, notes: list) -> list[str]:
     if not warc.exists():
-        click.echo(f"MISSING archive {warc}")
-        sys.exit(1)
+        return [f"MISSING archive {warc}"]
     # Records are matched by offset, and by URL when the file was rewritten (offsets moved).
-    rows = list(db.execute("SELECT warc_offset, COALESCE(final_url, url), body_sha256 FROM pages "
-                           "WHERE crawl_id = ? AND warc_offset IS NOT NULL", [crawl_id]))
-    by_offset = {r[0]: (r[1], r[2]) for r in rows}
+    by_offset = {offset: (url, sha) for offset, url, sha in expected}
     by_url: dict[str, set[str]] = {}
-    for _, url, sha in rows:
+    for _, url, sha in expected:
         by_url.setdefault(url, set()).add(sha)
-    expected = by_offset
-    problems, seen_urls = [], set()
+    problems, seen_urls, seen_offsets = [], set(), set()
     try:
         for offset, url, sha in iter_payloads(warc):
             seen_urls.add(url)
+            seen_offsets.add(offset)
             want = by_offset.get(offset)
             if want and want[0] == url:
                 if want[1] != sha:
@@ -639,14 +762,17 @@ def evidence_verify(db_path, crawl_id) -> None:
                 # (A page fetched twice, static then rendered, keeps both records; the
                 # first one's body is still in `bodies`.)
                 problems.append(f"ALTERED {url}: payload sha256 {sha[:16]}… matches no stored response")
-    except Exception as exc:  # a truncated or corrupted archive is itself evidence of tampering
-        problems.append(f"UNREADABLE {warc}: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # a truncated or corrupted archive is itself evidence of tampering…
+        if all(o in seen_offsets for o in by_offset):
+            # …unless every record the database points to was read: then it is the tail a
+            # killed crawl was writing when it died, which no page refers to.
+            notes.append(f"NOTE {warc.name}: unreadable after its last referenced record "
+                         f"(a crawl killed while writing): {type(exc).__name__}")
+        else:
+            problems.append(f"UNREADABLE {warc}: {type(exc).__name__}: {exc}")
     for url in sorted(set(by_url) - seen_urls):
         problems.append(f"MISSING record for {url}")
-    for line in problems:
-        click.echo(line)
-    click.echo(f"{warc}: {len(expected)} responses, {len(problems)} problem(s)")
-    sys.exit(1 if problems else 0)
+    return problems
 
 
 def main() -> None:

@@ -38,20 +38,25 @@ class Unit:
 
     def in_scope(self, url: str) -> bool:
         """True when the crawl of this unit may fetch `url` (host, port and path prefix)."""
-        try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-            port = parts.port
-        except ValueError:
-            return False
-        if parts.scheme not in ("http", "https") or not host:
-            return False
-        if not any(_host_allowed(host, port, d) for d in self.allowed_domains):
-            return False
-        if self.allowed_paths:
-            path = parts.path or "/"
-            return any(path.startswith(p) for p in self.allowed_paths)
-        return True
+        return url_in_scope(url, self.allowed_domains, self.allowed_paths)
+
+
+def url_in_scope(url: str, allowed_domains, allowed_paths=()) -> bool:
+    """Whether `url` is on one of the allowed hosts (and under one of the paths, if any)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if not any(_host_allowed(host, port, d) for d in allowed_domains):
+        return False
+    if allowed_paths:
+        path = parts.path or "/"
+        return any(path.startswith(p) for p in allowed_paths)
+    return True
 
 
 def _host_allowed(host: str, port: int | None, allowed: str) -> bool:
