@@ -70,9 +70,6 @@ class DistributedCrawl:
             job = job.replace("%", "_").strip() or "job"
         settings.set("SCHEDULER_QUEUE_KEY", f"zwgk:{job}:%(spider)s:requests", priority="addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"zwgk:{job}:%(spider)s:dupefilter", priority="addon")
-        extensions = settings.getdict("EXTENSIONS")
-        extensions["crawler.distributed.RedisKeysJanitor"] = 510
-        settings.set("EXTENSIONS", extensions, priority="addon")
 
 
 class RedisKeysJanitor:
@@ -90,8 +87,7 @@ class RedisKeysJanitor:
         return o
 
     def spider_closed(self, spider, reason: str) -> None:
-        scheduler = getattr(self.crawler.engine, "_slot", None)
-        scheduler = getattr(scheduler, "scheduler", None)
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
         server = getattr(scheduler, "server", None)
         if server is None:
             return

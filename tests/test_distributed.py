@@ -53,6 +53,11 @@ def test_two_processes_share_one_crawl_and_equal_a_single_process(crawled, redis
     for proc in procs:
         assert proc.wait(600) == 0, proc.stderr.read().decode()[-3000:]
     hits = Counter(f"http://{netloc}{path}" for netloc, path in server.hits[start:] if path != "/robots.txt")
+    # The job's keys outlive the processes (a late process still sees what was fetched), then expire.
+    import redis
+
+    keys = redis.Redis.from_url(redis_url).keys("zwgk:test-job:*")
+    assert keys and all(0 < redis.Redis.from_url(redis_url).ttl(k) <= 7 * 86400 for k in keys)
 
     # Both did a share of the work.
     counts = [store.open_db(p, create=False).execute("SELECT count(*) FROM pages").fetchone()[0] for p in parts]

@@ -85,6 +85,7 @@ class PortalSpider(scrapy.Spider):
         self.gkml_api = str(settings.get("ZWGK_GKML_API", True)).lower() not in ("off", "0", "false", "no")
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
         self.max_query_variants = settings.getint("ZWGK_MAX_QUERY_VARIANTS", 100)
+        self.depth_limit = settings.getint("DEPTH_LIMIT", 0)
         self.query_variants: dict[tuple[str, str, str], int] = {}
 
     async def start(self):
@@ -94,16 +95,61 @@ class PortalSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def _request(self, unit: Unit, url: str) -> scrapy.Request | None:
+    def _claim(self, unit: Unit, url: str) -> bool:
+        """Whether `url` is new for this unit and within its limits; it is then taken."""
         seen = self.scheduled.setdefault(unit.id, set())
         if url in seen:  # most links repeat (navigation); the dupefilter need not see them
-            return None
+            return False
         if len(seen) >= self.max_pages:
             self.crawler.stats.inc_value(f"zwgk/page_limit_reached/{unit.id}")
-            return None
+            return False
         if self._is_trap(unit, url):
-            return None
+            return False
         seen.add(url)
+        return True
+
+    def _follow(self, unit: Unit, url: str, depth: int) -> list:
+        """What following a link at `depth` yields: a request, or, for a document the
+        previous crawl fetched recently, that page carried over with no request at all
+        (and, the same way, the documents it links to)."""
+        page = self._carry_candidate(unit, url)
+        if page is None:
+            request = self._request(unit, url)
+            return [request] if request is not None else []
+        if not self._claim(unit, url):
+            return []
+        out: list = []
+        stack = [(page, depth)]
+        while stack:
+            page, depth = stack.pop()
+            if self.depth_limit and depth > self.depth_limit:
+                continue  # as DepthMiddleware drops a request beyond DEPTH_LIMIT
+            self.crawler.stats.inc_value("zwgk/revisit/carried")
+            out.append(ReusedPageItem(unit_id=unit.id, url=page.url, source_page_id=page.id, change="carried",
+                                      fetched_at=page.fetched_at))
+            for to_url, in_scope in self.revisit.links(page.crawl_id, unit.id, page.url):
+                if not in_scope or not unit.in_scope(to_url):
+                    continue
+                linked = self._carry_candidate(unit, to_url)
+                if linked is None:
+                    request = self._request(unit, to_url)
+                    if request is not None:
+                        out.append(request)
+                elif self._claim(unit, to_url):
+                    stack.append((linked, depth + 1))
+        return out
+
+    def _carry_candidate(self, unit: Unit, url: str):
+        if self.revisit is None or (unit.id, url) in self.revisit.current:
+            return None  # (a page of a resumed run is replayed by the middleware)
+        if self.render and any(pattern in url for pattern in unit.render):
+            return None
+        page = self.revisit.previous_page(unit.id, url)
+        return page if page is not None and self.revisit.carry_over(page) else None
+
+    def _request(self, unit: Unit, url: str) -> scrapy.Request | None:
+        if not self._claim(unit, url):
+            return None
         if self.render and any(pattern in url for pattern in unit.render):
             return self._render_request(unit, url)
         return scrapy.Request(
@@ -174,11 +220,10 @@ class PortalSpider(scrapy.Spider):
             out.append(ReusedPageItem(unit_id=unit.id, url=page.url, source_page_id=page.id, change=how,
                                       fetched_at=fetched_at))
         if page.fetch_status == "ok":
+            depth = response.meta.get("depth", 0) + 1
             for to_url, in_scope in self.revisit.links(page.crawl_id, unit.id, page.url):
                 if in_scope and unit.in_scope(to_url):
-                    request = self._request(unit, to_url)
-                    if request is not None:
-                        out.append(request)
+                    out.extend(self._follow(unit, to_url, depth))
         return out
 
     def parse_page(self, response: Response):
@@ -265,9 +310,7 @@ class PortalSpider(scrapy.Spider):
             in_scope = unit.in_scope(link.url)
             item.links.append((link.url, link.text, link.attachment, in_scope))
             if follow and in_scope:
-                request = self._request(unit, link.url)
-                if request is not None:
-                    yield request
+                yield from self._follow(unit, link.url, response.meta.get("depth", 0) + 1)
         if keep:
             yield self._mark_change(item, response)
 
@@ -340,9 +383,7 @@ class PortalSpider(scrapy.Spider):
             in_scope = unit.in_scope(url)
             item.links.append((url, title, None, in_scope))
             if in_scope and item.fetch_status == "ok":
-                request = self._request(unit, url)
-                if request is not None:
-                    yield request
+                yield from self._follow(unit, url, response.meta.get("depth", 0) + 1)
         yield self._mark_change(item, response)
 
     def on_error(self, failure):
