@@ -73,15 +73,14 @@ def _date(value: str | None) -> dt.date | None:
 
 def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *, finished: bool) -> UnitPages:
     links: dict[str, list[LinkRecord]] = defaultdict(list)
+    make = LinkRecord._make
     for row in db.execute(
-        """SELECT from_url, to_url, anchor, attachment, in_scope, target_status, target_fetch_status
+        """SELECT from_url, to_url, COALESCE(anchor, ''), attachment, in_scope != 0, target_status,
+                  target_fetch_status
            FROM links WHERE crawl_id = ? AND unit_id = ?""",
         [crawl_id, unit.id],
     ):
-        links[row[0]].append(
-            LinkRecord(to_url=row[1], anchor=row[2] or "", attachment=row[3], in_scope=bool(row[4]),
-                       target_status=row[5], target_fetch_status=row[6])
-        )
+        links[row[0]].append(make(row[1:]))
     attachments = {
         r[0]: (r[1], r[2])
         for r in db.execute(
@@ -92,13 +91,16 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
         )
     }
     pages = []
-    for row in db.query(
+    cursor = db.execute(
         """SELECT url, fetch_status, status, fetched_at, final_url, kind, title, text, pub_date, column_path,
                   doc_number, content_type, site_code, site_code_meta, icp, police_code, conac, meta,
                   list_items, script_built, rendered, body_sha256
            FROM pages WHERE crawl_id = ? AND unit_id = ? ORDER BY id""",
         [crawl_id, unit.id],
-    ):
+    )
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
         items = tuple(
             ListEntry(i.get("title", ""), i.get("url", ""), _date(i.get("date")))
             for i in json.loads(row["list_items"] or "[]")

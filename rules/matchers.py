@@ -208,11 +208,13 @@ def match_link(spec: dict, ctx: Context) -> Result:
         pages = [p for p in ctx.pages if p.ok]
     anchor_re, url_re = spec.get("anchor"), spec.get("url")
     looked_for = f"链接 anchor~{anchor_re or '*'} url~{url_re or '*'}"
+    anchor_search = re.compile(anchor_re).search if anchor_re else None
+    url_search = re.compile(url_re).search if url_re else None
     for page in pages:
         for link in page.links:
-            if anchor_re and not re.search(anchor_re, link.anchor or ""):
+            if anchor_search and not anchor_search(link.anchor or ""):
                 continue
-            if url_re and not re.search(url_re, link.to_url):
+            if url_search and not url_search(link.to_url):
                 continue
             return Result("pass", f"找到链接「{link.anchor}」", (evidence_of(page, f"{link.anchor} → {link.to_url}"),))
     where = {"home": "首页", "pages": f"{len(pages)} 个相关页面"}.get(on, _where_all(ctx))
