@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt", "csv"}
@@ -382,6 +382,9 @@ def _footer(soup: BeautifulSoup, meta: dict[str, str]) -> FooterIds:
     )
 
 
+_TEXT_STRING_TYPES = (NavigableString, CData)
+
+
 def _short_text(tag: Tag, max_chars: int, max_nodes: int = 300) -> str | None:
     """The tag's text, or None once it passes `max_chars` characters or `max_nodes` nodes.
 
@@ -398,7 +401,7 @@ def _short_text(tag: Tag, max_chars: int, max_nodes: int = 300) -> str | None:
             return None
         if isinstance(node, Tag):
             stack.extend(reversed(node.contents))
-        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+        elif type(node) in _TEXT_STRING_TYPES:  # as get_text(): not comments, <script>, <style>
             parts.append(str(node))
             size += len(node)
             if size > max_chars * 4:  # before whitespace is collapsed

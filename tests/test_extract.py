@@ -255,3 +255,16 @@ def test_empty_column_is_a_list_page():
     e = extract("<html><body><div class='position'>首页 &gt; 统计信息</div><ul class='list'></ul></body></html>".encode(),
                 "http://h/tjxx/index.html")
     assert e.kind == "list" and e.list_items == [] and not e.script_built
+
+
+def test_labels_ignore_script_text_as_get_text_does():
+    # The bounded text walk used for labels must read what get_text() reads: a script
+    # inside the label cell is not part of the label.
+    from crawler.extract import _short_text
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup("<td>发布日期<script>var x = 1;</script><!-- c -->：</td>", "lxml")
+    assert _short_text(soup.td, 20) == soup.td.get_text(" ")
+    page = extract("<table><tr><td>发布日期<script>var x=1;</script>：</td><td>2021-07-13</td></tr></table>"
+                   .encode(), "http://x.test/a.html", "text/html; charset=utf-8")
+    assert page.pub_date == dt.date(2021, 7, 13)
