@@ -9,8 +9,8 @@ Both use the pages stored in SQLite, the durable output of the crawl stage:
   same units, home, list and other pages are revalidated with a conditional GET
   (If-None-Match / If-Modified-Since); a 304 reuses the stored page. Articles and
   attachments fetched less than ``ZWGK_REVISIT_AFTER_DAYS`` ago are carried over
-  without a request: published documents rarely change, and the columns that list new
-  ones are always re-read.
+  without a request (by the spider, where it finds their link): published documents
+  rarely change, and the columns that list new ones are always re-read.
 
 A replayed page is followed through the links stored with it, so nothing is parsed again.
 """
@@ -129,7 +129,8 @@ class RevisitIndex:
 
 
 class RevisitMiddleware:
-    """Downloader middleware: serves stored pages instead of fetching them again.
+    """Downloader middleware: serves a resumed run's stored pages instead of fetching them
+    again, and revalidates the previous crawl's pages with conditional requests.
 
     Placed after the scope guard and before robots.txt: a stored page was allowed when
     it was fetched, and needs no request now.
@@ -163,12 +164,11 @@ class RevisitMiddleware:
         if page is not None:
             stats.inc_value("zwgk/revisit/resumed")
             return index.replay(request, page, "resumed")
+        # (Documents to carry over never get here: the spider carries them where it finds
+        # their link, without a request.)
         page = index.previous.get(key)
         if page is None:
             return None
-        if index.carry_over(page):
-            stats.inc_value("zwgk/revisit/carried")
-            return index.replay(request, page, "carried")
         if page.fetch_status == "ok" and page.body_sha256 and (page.etag or page.last_modified):
             if page.etag:
                 request.headers[b"If-None-Match"] = page.etag

@@ -215,10 +215,9 @@ class PortalSpider(scrapy.Spider):
         ):
             return None
         out = []
-        if how != "resumed":  # a resumed page is already in this run
-            fetched_at = _now() if how == "not_modified" else page.fetched_at
+        if how == "not_modified":  # (a resumed page is already in this run)
             out.append(ReusedPageItem(unit_id=unit.id, url=page.url, source_page_id=page.id, change=how,
-                                      fetched_at=fetched_at))
+                                      fetched_at=_now()))
         if page.fetch_status == "ok":
             depth = response.meta.get("depth", 0) + 1
             for to_url, in_scope in self.revisit.links(page.crawl_id, unit.id, page.url):
@@ -320,9 +319,9 @@ class PortalSpider(scrapy.Spider):
         if how:
             item.change = how
             return item
-        previous = self.revisit.previous_page(item.unit_id, item.url) if self.revisit is not None else None
         if self.revisit is None or self.revisit.previous_crawl_id is None:
             return item
+        previous = self.revisit.previous_page(item.unit_id, item.url)
         if previous is None:
             item.change = "new"
         elif item.content_sha256 is not None:
