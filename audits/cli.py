@@ -629,12 +629,11 @@ def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
         # A run killed last time (reboot, OOM, kill -9) is finished first, then audited.
         killed = _resumable(db_path, "portals")
         wanted = [u.id for u in select_units(load_units(units_file), list(unit_ids))]
-        if killed is not None and json.loads(killed["units"]) == wanted:
-            click.echo(f"resuming crawl run {killed['id']}, left unfinished by an earlier run")
-            crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed,
-                                 resume_id=killed["id"])
-        else:
-            crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed)
+        resume_id = killed["id"] if killed is not None and json.loads(killed["units"]) == wanted else None
+        if resume_id is not None:
+            click.echo(f"resuming crawl run {resume_id}, left unfinished by an earlier run")
+        crawl_id = run_crawl(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed,
+                             resume_id=resume_id)
         for line in _crawl_summary(db_path, crawl_id):
             click.echo(line)
         audit_id = do_audit(db_path, crawl_id, as_of, units_file)
@@ -713,8 +712,6 @@ def evidence_verify(db_path, crawl_id) -> None:
     Example:
         zwgk evidence verify --db zwgk.db
     """
-    from crawler.warc import iter_payloads
-
     db = _open_existing_db(db_path)
     if crawl_id is None:
         crawl_id = store.latest_crawl_id(db)
@@ -733,14 +730,17 @@ def evidence_verify(db_path, crawl_id) -> None:
     problems, notes = [], []
     for name in sorted(by_file):
         warc = warc_dir / Path(name).name  # a bare file name, never a path from the data
-        problems.extend(_verify_archive(db, warc, by_file[name], iter_payloads, notes))
+        problems.extend(_verify_archive(db, warc, by_file[name], notes))
     for line in problems + notes:
         click.echo(line)
     click.echo(f"crawl {crawl_id}: {len(rows)} responses in {len(by_file)} archive(s), {len(problems)} problem(s)")
     sys.exit(1 if problems else 0)
 
 
-def _verify_archive(db, warc: Path, expected: list, iter_payloads, notes: list) -> list[str]:
+def _verify_archive(db, warc: Path, expected: list, notes: list) -> list[str]:
+    """Problems with one WARC file against the page rows pointing into it; notes for harmless oddities."""
+    from crawler.warc import iter_payloads
+
     if not warc.exists():
         return [f"MISSING archive {warc}"]
     # Records are matched by offset, and by URL when the file was rewritten (offsets moved).
