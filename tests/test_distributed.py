@@ -91,3 +91,10 @@ def test_unreachable_redis_is_a_clear_error(tmp_path):
     proc = run_zwgk("crawl", "--db", tmp_path / "z.db", "--redis", f"redis://127.0.0.1:{_free_port()}/0")
     assert proc.returncode == 2
     assert "cannot reach" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_job_without_redis_and_a_missing_part_are_usage_errors(tmp_path):
+    proc = run_zwgk("crawl", "--db", tmp_path / "z.db", "--job", "x")
+    assert proc.returncode == 2 and "--job needs --redis" in proc.stderr
+    proc = run_zwgk("merge", "--into", tmp_path / "z.db", tmp_path / "missing.db")
+    assert proc.returncode == 2 and "database not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -157,3 +157,20 @@ def test_kill_9_mid_audit_leaves_no_partial_findings(crawled, tmp_path):
     again = run_zwgk("audit", "--db", db_path, "--as-of", "2021-12-20", "--screenshots", "off")
     assert again.returncode == 0, again.stderr[-2000:]
     assert run_zwgk("report", "--db", db_path, "--out", tmp_path / "r").returncode == 0
+
+
+def test_cron_run_finishes_a_killed_crawl_first(crawled, tmp_path):
+    db_path = tmp_path / "zwgk.db"
+    args = ["--units", crawled["units_file"], "--unit", "meijiang", "--db", db_path]
+    proc = _popen("crawl", *args, *CRAWL_SETTINGS, "-s", "ZWGK_BATCH_SIZE=10", "-s", "CONCURRENT_REQUESTS=1",
+                  "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    _kill_when(proc, db_path, "SELECT count(*) FROM pages", 20)
+    run = run_zwgk("run", *args, "--as-of", "2021-12-20", "--out", tmp_path / "report", *CRAWL_SETTINGS)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "resuming crawl run 1" in run.stdout
+    db = store.open_db(db_path, create=False)
+    runs = list(db.query("SELECT id, status, resumed FROM crawl_runs"))
+    audits = list(db.query("SELECT crawl_id, status FROM audit_runs"))
+    db.close()
+    assert runs == [{"id": 1, "status": "finished", "resumed": 1}]  # no second crawl was started
+    assert audits == [{"crawl_id": 1, "status": "finished"}]

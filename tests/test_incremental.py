@@ -94,6 +94,12 @@ def test_each_page_says_what_changed(revisits):
     # With revisiting forced (ZWGK_REVISIT_AFTER_DAYS=0) the edit is seen.
     assert third[revisits["article"]]["change"] == "changed"
     assert "carried" not in {p["change"] for p in third.values()}
+    listing = run_zwgk("crawls", "--db", revisits["db_path"])
+    assert listing.returncode == 0
+    line2 = next(line for line in listing.stdout.splitlines() if line.strip().startswith("2 "))
+    counts = {c: sum(p["change"] == c for p in second.values()) for c in ("new", "changed", "carried")}
+    assert "vs crawl 1:" in line2
+    assert all(f"{c} {n}" in line2 for c, n in counts.items()), (line2, counts)
     # --full: every page fetched again, nothing reused.
     assert revisits["full"] >= revisits["first"]
     assert {p["change"] for p in full.values()} == {None}
