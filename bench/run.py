@@ -26,13 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.sitegen import generate  # noqa: E402
+from crawler.sample_portals.server import LoopbackHTTPServer  # noqa: E402
 
 PY = sys.executable
 # The same request concurrency for every crawler: the site is ours, on loopback.
@@ -313,8 +314,8 @@ def bench_audit(args, work: Path) -> None:
          f"peak RSS {rss:.0f} MB (target < 300 MB)")
 
 
-class SlowSite(ThreadingHTTPServer):
-    daemon_threads = True
+class SlowSite(LoopbackHTTPServer):
+    pass
 
 
 def bench_concurrency(args, work: Path) -> None:

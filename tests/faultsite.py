@@ -12,8 +12,10 @@ import gzip
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from crawler.sample_portals.server import LoopbackHTTPServer
 
 SLOW = 4.0  # seconds; tests set DOWNLOAD_TIMEOUT below this
 
@@ -53,7 +55,7 @@ class FaultSite:
         self.canary_hits: list[str] = []
         self.annex_hits: list[str] = []
         self.lock = threading.Lock()
-        self._servers: list[ThreadingHTTPServer] = []
+        self._servers: list[LoopbackHTTPServer] = []
         self._threads: list[threading.Thread] = []
         self._tls_sock: socket.socket | None = None
 
@@ -99,8 +101,7 @@ class FaultSite:
                 return site._send(self, 200, _html("附属站点页面"))
 
         for handler in (Handler, Canary, Annex):
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            server.daemon_threads = True
+            server = LoopbackHTTPServer(("127.0.0.1", 0), handler)
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             self._servers.append(server)

@@ -10,7 +10,7 @@ import pytest
 
 from audits import db as store
 from tests.conftest import run_zwgk
-from tests.test_durability import CRAWL_SETTINGS, _page_set, _popen
+from tests.test_durability import CRAWL_SETTINGS, _differences, _page_set, _popen
 
 REDIS = shutil.which("redis-server")
 
@@ -68,7 +68,7 @@ def test_two_processes_share_one_crawl_and_equal_a_single_process(crawled, redis
     assert proc.returncode == 0, proc.stderr[-3000:]
     got, got_links = _page_set(merged, 1)
     want, want_links = _page_set(crawled["db_path"], 1)
-    assert got == want
+    assert got == want, _differences(got, want)
     assert got_links == want_links
     assert sum(counts) == len(want)  # no page recorded by both processes
 

@@ -62,6 +62,12 @@ def _integrity(db_path):
         con.close()
 
 
+def _differences(got: set, want: set) -> str:
+    """Only the rows that differ, keyed by URL, so a failure says what went wrong."""
+    extra, missing = sorted(got - want), sorted(want - got)
+    return f"only in this run: {extra[:20]}; only in the reference: {missing[:20]}"
+
+
 def _page_set(db_path, crawl_id):
     db = store.open_db(db_path, create=False)
     rows = {(r["unit_id"], r["url"], r["fetch_status"], r["status"], r["body_sha256"])
@@ -121,7 +127,7 @@ def test_resumed_crawl_ends_like_an_uninterrupted_one_without_refetching(killed_
     resumed, resumed_links = _page_set(db_path, 1)
     reference, reference_links = _page_set(crawled["db_path"], 1)
     assert len(server.hits[first_hit:]) < len(reference) - len(stored_urls) + 50  # only what was missing
-    assert resumed == reference
+    assert resumed == reference, _differences(resumed, reference)
     assert resumed_links == reference_links
     db = store.open_db(db_path, create=False)
     run = db["crawl_runs"].get(1)

@@ -16,13 +16,23 @@ from crawler.sample_portals.model import World
 OUTSIDE_PLACEHOLDER = b"http://outside.test"
 
 
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threaded server with a real listen backlog. socketserver's default of 5 overflows
+    under a crawler's bursts of new connections (HTTP/1.0: one per request); Linux then
+    drops handshakes, and a connection caught in a few retransmissions waits past the
+    30 s download timeout. Real servers listen with 511 (nginx) or more."""
+
+    daemon_threads = True
+    request_queue_size = 1024
+
+
 class SamplePortalServer:
     """Context manager: every site of the world on its own 127.0.0.1 port (port 0)."""
 
     def __init__(self, world: World, host: str = "127.0.0.1"):
         self.world = world
         self.host = host
-        self.servers: dict[str, ThreadingHTTPServer] = {}
+        self.servers: dict[str, LoopbackHTTPServer] = {}
         self.threads: list[threading.Thread] = []
         self.hits: list[tuple[str, str]] = []
         self.not_modified = 0  # 304 answers sent
@@ -32,8 +42,7 @@ class SamplePortalServer:
 
     def __enter__(self) -> SamplePortalServer:
         for key, site in self.world.sites.items():
-            server = ThreadingHTTPServer((self.host, 0), self._handler(key))
-            server.daemon_threads = True
+            server = LoopbackHTTPServer((self.host, 0), self._handler(key))
             self.servers[key] = server
             t = threading.Thread(target=server.serve_forever, name=f"sample-{key}", daemon=True)
             t.start()
