@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 STATUSES = ("pass", "fail", "manual", "unknown")
@@ -117,10 +118,9 @@ class UnitPages:
     pages: tuple[PageRecord, ...]
     crawl_finished: bool = True
 
-    @property
+    @cached_property  # rules ask for it often; pages never change once loaded
     def home(self) -> PageRecord | None:
-        homes = [p for p in self.pages if p.kind == "home"]
-        return homes[0] if homes else None
+        return next((p for p in self.pages if p.kind == "home"), None)
 
     @property
     def reachable(self) -> bool:
