@@ -30,6 +30,11 @@ def test_crawl_run_is_recorded_as_finished(crawled):
     db.close()
 
 
+def test_crawl_prints_no_deprecation_warnings(crawled):
+    # Cron mails a crawl's stderr: a deprecated setting would show up in every mail.
+    assert "DeprecationWarning" not in crawled["proc"].stderr, crawled["proc"].stderr[-2000:]
+
+
 def test_page_set_and_statuses_match_ground_truth(crawled, pages):
     truth = crawled["server"].ground_truth()["units"]
     by_unit = {}
