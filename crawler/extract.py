@@ -235,7 +235,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     html, encoding = decode_html(body or b"", content_type)
     if not html.strip() or "\x00" in html[:1000]:
         return Extracted(encoding=encoding)
-    soup = BeautifulSoup(html, "lxml")
+    soup = _ShallowSoup(html, "lxml")
     base = url
     base_tag = soup.find("base", href=True)
     if isinstance(base_tag, Tag):
@@ -383,6 +383,53 @@ def _footer(soup: BeautifulSoup, meta: dict[str, str]) -> FooterIds:
 
 
 _TEXT_STRING_TYPES = (NavigableString, CData)
+
+# Real portal pages nest at most ~40 deep; hostile or broken ones nest thousands deep, and
+# every tree heuristic (CSS selectors, labels, breadcrumbs) then costs depth x elements:
+# 20,000 nested <div>s took 5 s of reactor time, long enough to starve other downloads'
+# timeouts. Elements deeper than this are dropped while parsing, their content kept.
+MAX_TREE_DEPTH = 100
+# kept even when too deep: links are evidence; raw-text elements must not leak code into text
+_KEEP_WHEN_DEEP = frozenset({"a", "script", "style", "title", "iframe"})
+_NORMAL, _DROPPED, _KEPT_DEEP = 0, 1, 2
+
+
+class _ShallowSoup(BeautifulSoup):
+    """BeautifulSoup that drops start/end tags nested deeper than MAX_TREE_DEPTH.
+
+    Done while parsing because bs4's unwrap() walks every ancestor per moved child and is
+    itself quadratic on such a tree, and lxml's own tree parser silently truncates the
+    document at depth 256 (2048 with huge_tree), losing everything after the deep part.
+    lxml's parser target calls start/end balanced, so a stack pairs each end with its start.
+    """
+
+    def reset(self) -> None:
+        super().reset()
+        self._open: list[int] = []
+        self._kept_deep = 0
+        self.dropped = 0
+
+    def handle_starttag(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if len(self.tagStack) > MAX_TREE_DEPTH:  # tagStack includes the soup itself
+            if name in _KEEP_WHEN_DEEP and not self._kept_deep:
+                self._open.append(_KEPT_DEEP)
+                self._kept_deep += 1
+                return super().handle_starttag(name, *args, **kwargs)
+            self.endData()  # text before and after stays two strings, as with the tag
+            self._open.append(_DROPPED)
+            self.dropped += 1
+            return None
+        self._open.append(_NORMAL)
+        return super().handle_starttag(name, *args, **kwargs)
+
+    def handle_endtag(self, name, nsprefix=None):  # type: ignore[no-untyped-def]
+        state = self._open.pop() if self._open else _NORMAL
+        if state == _DROPPED:
+            self.endData()
+            return
+        if state == _KEPT_DEEP:
+            self._kept_deep -= 1
+        super().handle_endtag(name, nsprefix)
 
 
 def _short_text(tag: Tag, max_chars: int, max_nodes: int = 300) -> str | None:

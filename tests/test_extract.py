@@ -268,3 +268,38 @@ def test_labels_ignore_script_text_as_get_text_does():
     page = extract("<table><tr><td>发布日期<script>var x=1;</script>：</td><td>2021-07-13</td></tr></table>"
                    .encode(), "http://x.test/a.html", "text/html; charset=utf-8")
     assert page.pub_date == dt.date(2021, 7, 13)
+
+
+def test_deeply_nested_page_is_flattened_while_parsing_and_loses_no_link():
+    # 20,000 nested <div>s made every tree heuristic cost depth x elements (5 s on one
+    # page, enough to starve other downloads' timeouts). Parsing drops the too-deep tags
+    # and keeps their content: links inside and after the deep part, and the text.
+    from crawler.extract import MAX_TREE_DEPTH, _ShallowSoup
+
+    deep = 5000
+    html = ("<html><head><title>深页</title></head><body><div class='position'>首页 &gt; 政务公开</div>"
+            + "<div>" * deep + "<a href='/inner'>内<b>层</b></a><p>正文</p><script>var x = '<div>';</script>"
+            + "</div>" * deep + "<a href='/after'>之后</a></body></html>")
+    soup = _ShallowSoup(html, "lxml")
+    depth = max(len(list(tag.parents)) for tag in soup.find_all(True))
+    assert depth <= MAX_TREE_DEPTH + 1  # one kept <a>/<script> level below the limit
+    assert soup.dropped > deep - MAX_TREE_DEPTH
+    e = extract(html.encode(), "http://x.test/deep.html", "text/html; charset=utf-8")
+    assert [(link.url, link.text) for link in e.links] == [
+        ("http://x.test/inner", "内 层"), ("http://x.test/after", "之后")]
+    assert "正文" in e.text and "var x" not in e.text
+    assert e.column_path == ["首页", "政务公开"]
+
+
+@pytest.mark.parametrize("name", ["gne_fgw_zj_gov_cn_article_simpread.html", "gne_npc_gov_cn_article.html",
+                                  "gne_shanxi_gov_cn_article.html", "mh_kepu_gov_cn_article.html",
+                                  "js_shuyang_fgj_2023_annual_report_article_collector_wrapped.html"])
+def test_real_pages_are_parsed_exactly_as_by_plain_beautifulsoup(name):
+    from bs4 import BeautifulSoup
+
+    from crawler.extract import _ShallowSoup
+
+    html = decode_html(real(name))[0]
+    shallow = _ShallowSoup(html, "lxml")
+    assert shallow.dropped == 0
+    assert str(shallow) == str(BeautifulSoup(html, "lxml"))
