@@ -39,6 +39,8 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy >= 2.19: an HTTP server that runs posted Python code, its token in ~/ (off, as telnet)
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 

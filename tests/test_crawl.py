@@ -35,6 +35,15 @@ def test_crawl_prints_no_deprecation_warnings(crawled):
     assert "DeprecationWarning" not in crawled["proc"].stderr, crawled["proc"].stderr[-2000:]
 
 
+def test_crawl_opens_no_control_port(crawled):
+    # Scrapy 2.19 starts a remote-control HTTP server that runs posted Python code, and
+    # writes its token to a job file in the user's home. A crawler of untrusted sites
+    # run from cron has no use for either (the telnet console is off for the same reason).
+    stderr = crawled["proc"].stderr
+    assert "Enabled extensions" in stderr  # the log level shows the list
+    assert "RemoteControl" not in stderr and "Remote control" not in stderr, stderr[-2000:]
+
+
 def test_page_set_and_statuses_match_ground_truth(crawled, pages):
     truth = crawled["server"].ground_truth()["units"]
     by_unit = {}
