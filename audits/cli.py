@@ -392,7 +392,8 @@ def _parse_date(value: str | None) -> "dt.date":
 
 
 def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
-             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None, screenshots: str = "auto") -> int:
+             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None, screenshots: str = "auto",
+             jobs: int = 0) -> int:
     from audits.run import AuditError, run_audit
 
     as_of = _parse_date(as_of_text)
@@ -410,7 +411,7 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
         rules = _load_rules_or_fail(rule_paths)
         plan = _load_plan_or_fail(plan_file, units_path)
         try:
-            audit_id = run_audit(db, crawl_id=crawl_id, as_of=as_of, units=units, rules=rules,
+            audit_id = run_audit(db, crawl_id=crawl_id, as_of=as_of, units=units, rules=rules, jobs=jobs,
                                  plan=plan, plan_name=plan.meta.get("doc_number", "") if hasattr(plan, "meta") else "")
         except AuditError as exc:
             _fail(str(exc))
@@ -460,7 +461,9 @@ def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
               help="Plan file (default: the shipped Meizhou 2021 plan).")
 @click.option("--screenshots", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Draw the archived pages behind fail and task-28 findings in Chromium (auto: if installed).")
-def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots) -> None:
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes, one unit each at a time (0: one per CPU from 20,000 stored pages, else 1).")
+def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs) -> None:
     """Evaluate every applicable rule for every unit of one stored crawl.
 
     Exits 0 when the audit ran, whatever it found; non-zero only on a usage or data error.
@@ -469,7 +472,7 @@ def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screensho
     Example:
         zwgk audit --db zwgk.db --as-of 2021-12-20
     """
-    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots)
+    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs)
 
 
 FINDING_FIELDS = ("audit", "unit", "rule", "tasks", "status", "severity", "title", "message", "detail",

@@ -6,7 +6,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+import multiprocessing
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import sqlite_utils
 
@@ -18,6 +25,10 @@ from crawler.units import Unit
 from rules.engine import Finding, evaluate_unit
 from rules.loader import Rule
 from rules.model import UnitInfo
+
+
+# Below this many stored pages one process is faster: a worker costs ~1 s to start.
+PARALLEL_FROM_PAGES = 20_000
 
 
 class AuditError(Exception):
@@ -39,8 +50,12 @@ def run_audit(
     plan=None,
     plan_name: str = "",
     scheme: Scheme | None = None,
+    jobs: int = 0,
 ) -> int:
-    """Store an audit run and its findings; all findings land in one transaction."""
+    """Store an audit run and its findings; all findings land in one transaction.
+
+    Units are independent: with `jobs` > 1 (0: one per CPU when the crawl is large) they are
+    evaluated in worker processes that read the database; only this process writes."""
     crawl = db["crawl_runs"].get(crawl_id) if _exists(db, crawl_id) else None
     if crawl is None:
         raise AuditError(f"no crawl run {crawl_id} in this database")
@@ -50,6 +65,7 @@ def run_audit(
     if not audited:
         raise AuditError(f"crawl run {crawl_id} covers none of the given units")
     finished = crawl["status"] == "finished"
+    workers = _workers(db, crawl_id, jobs, len(audited))
     scheme = scheme or load_scheme()
     previous = db.execute(
         "SELECT max(id) FROM audit_runs WHERE status = 'finished'"
@@ -74,20 +90,18 @@ def run_audit(
     before = _previous_statuses(db, previous)
     findings: list[Finding] = []
     results = []
-    for unit in audited:
-        info = UnitInfo(id=unit.id, name=unit.name, kind=unit.kind, acts_for=unit.acts_for)
-        unit_pages = load_unit_pages(db, crawl_id, info, finished=finished)
-        unit_findings = evaluate_unit(list(rules), unit_pages, as_of, plan)
+    for unit, (unit_findings, reachable) in zip(
+            audited, _evaluate_units(db, crawl_id, audited, rules, as_of, plan, finished, workers)):
         findings.extend(unit_findings)
         by_rule = {f.rule: {"status": f.status, "count": f.count} for f in unit_findings}
-        score = score_unit(scheme, unit.id, by_rule, reachable=unit_pages.reachable)
+        score = score_unit(scheme, unit.id, by_rule, reachable=reachable)
         counts = {k: sum(f.status == k for f in unit_findings) for k in ("pass", "fail", "unknown", "manual")}
         results.append({
             "audit_id": audit_id,
             "unit_id": unit.id,
             "unit_name": unit.name,
             "unit_kind": unit.kind,
-            "reachable": int(unit_pages.reachable),
+            "reachable": int(reachable),
             "score": score.score,
             "passed": int(score.passed),
             "vetoes": json.dumps(score.vetoes, ensure_ascii=False),
@@ -104,6 +118,77 @@ def run_audit(
         db["unit_results"].insert_all(results)
         db["audit_runs"].update(audit_id, {"status": "finished", "finished_at": store.utcnow()})
     return audit_id
+
+
+def _unit_info(unit: Unit) -> UnitInfo:
+    return UnitInfo(id=unit.id, name=unit.name, kind=unit.kind, acts_for=unit.acts_for)
+
+
+def _evaluate(db, crawl_id, info, finished, rules, as_of, plan) -> tuple[list[Finding], bool]:
+    unit_pages = load_unit_pages(db, crawl_id, info, finished=finished)
+    return evaluate_unit(list(rules), unit_pages, as_of, plan), unit_pages.reachable
+
+
+def _db_file(db: sqlite_utils.Database) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2] or ""  # '' for an in-memory database
+
+
+def _workers(db: sqlite_utils.Database, crawl_id: int, jobs: int, n_units: int) -> int:
+    if jobs < 0:
+        raise AuditError(f"--jobs must be 0 (automatic) or more, got {jobs}")
+    if not _db_file(db):
+        return 1
+    if jobs == 0:
+        pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
+        jobs = _cpus() if pages >= PARALLEL_FROM_PAGES else 1
+    return max(1, min(jobs, n_units))
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may use, not the host's count
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _evaluate_units(db, crawl_id, units, rules, as_of, plan, finished, workers) -> Iterator[tuple[list[Finding], bool]]:
+    """(findings, reachable) per unit, in the order of `units`."""
+    if workers <= 1:
+        for unit in units:
+            yield _evaluate(db, crawl_id, _unit_info(unit), finished, rules, as_of, plan)
+        return
+    # spawn, not fork: under `zwgk run` this process has run Scrapy's threads, and forking a
+    # threaded process can copy a held lock into the child
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
+                             initargs=(os.getpid(), _db_file(db), list(rules), plan, finished, as_of)) as pool:
+        yield from pool.map(_worker_evaluate, [(crawl_id, _unit_info(u)) for u in units])
+
+
+_WORKER: dict = {}
+
+
+def _exit_with_parent(parent: int) -> None:
+    # A pool's workers outlive a parent killed with -9 (blocked on its queue forever).
+    # An audit killed by cron's timeout or the OOM killer must not leave them behind.
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt.date) -> None:
+    # `parent` is passed in, not read here: the parent may already be dead by now
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    # read-only: a worker can never write, so a killed audit still leaves no partial findings
+    db = sqlite_utils.Database(sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True))
+    db.execute("PRAGMA busy_timeout = 10000")
+    _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of)
+
+
+def _worker_evaluate(job: tuple[int, UnitInfo]) -> tuple[list[Finding], bool]:
+    crawl_id, info = job
+    w = _WORKER
+    return _evaluate(w["db"], crawl_id, info, w["finished"], w["rules"], w["as_of"], w["plan"])
 
 
 def _exists(db: sqlite_utils.Database, crawl_id: int) -> bool:

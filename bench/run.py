@@ -307,11 +307,13 @@ def bench_audit(args, work: Path) -> None:
     total = con.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
     links = con.execute("SELECT count(*) FROM links WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
     con.close()
-    secs, rss, text = measure([PY, "-m", "audits.cli", "audit", "--db", str(db_path), "--crawl", str(crawl_id),
-                               "--as-of", "2021-12-20", "--screenshots", "off"], cwd=REPO,
-                              env={**os.environ, "PYTHONPATH": str(REPO)})
-    line(f"audit: {total} stored pages ({links} links, {n_units} units) in {secs:.1f} s (target < 10 s), "
-         f"peak RSS {rss:.0f} MB (target < 300 MB)")
+    for jobs in ("1", "0"):  # one process, then the default: one worker per CPU
+        secs, rss, text = measure([PY, "-m", "audits.cli", "audit", "--db", str(db_path), "--crawl", str(crawl_id),
+                                   "--as-of", "2021-12-20", "--screenshots", "off", "--jobs", jobs], cwd=REPO,
+                                  env={**os.environ, "PYTHONPATH": str(REPO)})
+        how = "one process" if jobs == "1" else f"default --jobs ({os.cpu_count()} workers)"
+        line(f"audit, {how}: {total} stored pages ({links} links, {n_units} units) in {secs:.1f} s (target < 10 s), "
+             f"peak RSS {rss:.0f} MB (target < 300 MB)")
 
 
 class SlowSite(LoopbackHTTPServer):

@@ -139,3 +139,29 @@ def test_report_and_ledger_of_the_audit(audited, tmp_path):
 def test_audit_of_a_missing_crawl_is_a_usage_error(audited):
     proc = run_zwgk("audit", "--db", audited["db_path"], "--crawl", "99")
     assert proc.returncode == 2 and "no crawl run 99" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_audit_in_worker_processes_equals_one_process(audited, tmp_path):
+    # Large crawls are audited unit by unit in worker processes (spawned, read-only);
+    # the findings, scores and evidence must be exactly those of the one-process audit.
+    import shutil
+
+    db_path = tmp_path / "zwgk.db"
+    shutil.copy(audited["db_path"], db_path)
+    proc = run_zwgk("audit", "--db", db_path, "--as-of", AS_OF, "--screenshots", "off", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    parallel = json.loads(run_zwgk("findings", "--db", db_path, "--format", "json").stdout)
+    strip = lambda fs: [{k: v for k, v in f.items() if k not in ("audit", "change")} for f in fs]  # noqa: E731
+    assert strip(parallel) == strip(audited["findings"])
+    db = store.open_db(db_path, create=False)
+    last = db.execute("SELECT max(id) FROM audit_runs").fetchone()[0]
+    results = [db.execute("SELECT unit_id, reachable, score, passed, vetoes, deductions, incomplete, counts "
+                          "FROM unit_results WHERE audit_id = ? ORDER BY unit_id", [audit_id]).fetchall()
+               for audit_id in (1, last)]
+    db.close()
+    assert results[0] == results[1] and len(results[0]) > 20
+
+
+def test_negative_jobs_is_a_usage_error(audited):
+    proc = run_zwgk("audit", "--db", audited["db_path"], "--jobs", "-1")
+    assert proc.returncode == 2 and "--jobs" in proc.stderr and "Traceback" not in proc.stderr

@@ -165,6 +165,58 @@ def test_kill_9_mid_audit_leaves_no_partial_findings(crawled, tmp_path):
     assert run_zwgk("report", "--db", db_path, "--out", tmp_path / "r").returncode == 0
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_kill_9_mid_parallel_audit_leaves_no_worker_behind(crawled, tmp_path):
+    import shutil
+
+    db_path = tmp_path / "zwgk.db"
+    shutil.copy(crawled["db_path"], db_path)
+    proc = _popen("audit", "--db", db_path, "--as-of", "2021-12-20", "--screenshots", "off", "--jobs", "2")
+    deadline, workers = time.monotonic() + 120, []
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
+        if len(workers) >= 3:  # two workers and multiprocessing's resource tracker
+            break
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.fail(f"finished before it could be killed: {proc.stderr.read().decode()[-2000:]}")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, "worker processes outlived the killed audit"
+    assert _integrity(db_path) == "ok"
+    con = sqlite3.connect(db_path)
+    last = con.execute("SELECT id, status FROM audit_runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert last[1] == "running" and con.execute("SELECT count(*) FROM findings WHERE audit_id = ?",
+                                                 [last[0]]).fetchone()[0] == 0
+    con.close()
+
+
 def test_cron_run_finishes_a_killed_crawl_first(crawled, tmp_path):
     db_path = tmp_path / "zwgk.db"
     args = ["--units", crawled["units_file"], "--unit", "meijiang", "--db", db_path]
