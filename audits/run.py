@@ -140,11 +140,11 @@ def _workers(db: sqlite_utils.Database, crawl_id: int, jobs: int, n_units: int) 
         return 1
     if jobs == 0:
         pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
-        jobs = _cpus() if pages >= PARALLEL_FROM_PAGES else 1
+        jobs = usable_cpus() if pages >= PARALLEL_FROM_PAGES else 1
     return max(1, min(jobs, n_units))
 
 
-def _cpus() -> int:
+def usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))  # what this process may use, not the host's count
     except AttributeError:

@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.sitegen import generate  # noqa: E402
+from audits.run import usable_cpus  # noqa: E402
 from crawler.sample_portals.server import LoopbackHTTPServer  # noqa: E402
 
 PY = sys.executable
@@ -311,7 +312,7 @@ def bench_audit(args, work: Path) -> None:
         secs, rss, text = measure([PY, "-m", "audits.cli", "audit", "--db", str(db_path), "--crawl", str(crawl_id),
                                    "--as-of", "2021-12-20", "--screenshots", "off", "--jobs", jobs], cwd=REPO,
                                   env={**os.environ, "PYTHONPATH": str(REPO)})
-        how = "one process" if jobs == "1" else f"default --jobs ({os.cpu_count()} workers)"
+        how = "one process" if jobs == "1" else f"default --jobs ({min(usable_cpus(), n_units)} workers)"
         line(f"audit, {how}: {total} stored pages ({links} links, {n_units} units) in {secs:.1f} s (target < 10 s), "
              f"peak RSS {rss:.0f} MB (target < 300 MB)")
 

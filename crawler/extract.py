@@ -406,14 +406,14 @@ class _ShallowSoup(BeautifulSoup):
     def reset(self) -> None:
         super().reset()
         self._open: list[int] = []
-        self._kept_deep = 0
+        self._kept_deep = False  # inside the one element kept below the limit
         self.dropped = 0
 
     def handle_starttag(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
         if len(self.tagStack) > MAX_TREE_DEPTH:  # tagStack includes the soup itself
             if name in _KEEP_WHEN_DEEP and not self._kept_deep:
                 self._open.append(_KEPT_DEEP)
-                self._kept_deep += 1
+                self._kept_deep = True
                 return super().handle_starttag(name, *args, **kwargs)
             self.endData()  # text before and after stays two strings, as with the tag
             self._open.append(_DROPPED)
@@ -428,7 +428,7 @@ class _ShallowSoup(BeautifulSoup):
             self.endData()
             return
         if state == _KEPT_DEEP:
-            self._kept_deep -= 1
+            self._kept_deep = False
         super().handle_endtag(name, nsprefix)
 
 
