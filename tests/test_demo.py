@@ -108,3 +108,18 @@ def test_every_fail_has_a_screenshot_and_a_verified_archive(demo):
     # The report shows them as thumbnails, copied into the report folder.
     html = (demo["out"] / "report" / "units" / "unit-mz-czj.html").read_text(encoding="utf-8")
     assert 'class="thumb" src="../assets/shots/' in html
+
+
+def test_demo_findings_equal_the_recorded_baseline(demo):
+    """Moving code around must not change a single finding (tests/data/demo-findings.json,
+    recorded before the restructure of issue 14; see tests/demo_findings.py to re-record it
+    after a deliberate change of the sample world or the rules)."""
+    from pathlib import Path
+
+    from tests.demo_findings import fingerprint
+
+    findings = json.loads(run_zwgk("findings", "--db", demo["out"] / "zwgk.db").stdout)
+    baseline = json.loads((Path(__file__).parent / "data" / "demo-findings.json").read_text(encoding="utf-8"))
+    now = fingerprint(findings)
+    changed = {k: (baseline.get(k), now.get(k)) for k in baseline.keys() | now.keys() if baseline.get(k) != now.get(k)}
+    assert changed == {}
