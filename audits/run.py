@@ -8,23 +8,20 @@ import hashlib
 import json
 import multiprocessing
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import sqlite_utils
 
-from audits import db as store
 from audits.scoring import Scheme, load_scheme, score_unit
-from audits.store import load_unit_pages
-from crawler import __version__
+from crawler import __version__, store
 from crawler.units import Unit
-from rules.engine import Finding, evaluate_unit
+from rules.engine import evaluate_unit
 from rules.loader import Rule
-from rules.model import UnitInfo
+from rules.matchers import spec_matchers
+from rules.model import Finding, UnitInfo
 
 
 # Below this many stored pages one process is faster: a worker costs ~1 s to start.
@@ -56,10 +53,10 @@ def run_audit(
 
     Units are independent: with `jobs` > 1 (0: one per CPU when the crawl is large) they are
     evaluated in worker processes that read the database; only this process writes."""
-    crawl = db["crawl_runs"].get(crawl_id) if _exists(db, crawl_id) else None
+    crawl = store.crawl_run(db, crawl_id)
     if crawl is None:
         raise AuditError(f"no crawl run {crawl_id} in this database")
-    crawled = {r[0] for r in db.execute("SELECT DISTINCT unit_id FROM pages WHERE crawl_id = ?", [crawl_id])}
+    crawled = store.crawled_units(db, crawl_id)
     crawl_units = json.loads(crawl["units"] or "[]")
     audited = [u for u in units if u.id in crawl_units or u.id in crawled]
     if not audited:
@@ -67,37 +64,28 @@ def run_audit(
     finished = crawl["status"] == "finished"
     workers = _workers(db, crawl_id, jobs, len(audited))
     scheme = scheme or load_scheme()
-    previous = db.execute(
-        "SELECT max(id) FROM audit_runs WHERE status = 'finished'"
-    ).fetchone()[0]
-    with db.atomic():
-        runs = db["audit_runs"]
-        runs.insert(
-            {
-                "crawl_id": crawl_id,
-                "as_of": as_of.isoformat(),
-                "rules_hash": rules_hash(rules),
-                "rules_count": len(rules),
-                "plan": plan_name,
-                "units": json.dumps([u.id for u in audited]),
-                "started_at": store.utcnow(),
-                "status": "running",
-                "previous_audit_id": previous,
-                "tool_version": __version__,
-            }
-        )
-        audit_id = int(runs.last_pk)
-    before = _previous_statuses(db, previous)
+    previous = store.latest_audit_id(db)
+    audit_id = store.insert_audit(db, {
+        "crawl_id": crawl_id,
+        "as_of": as_of.isoformat(),
+        "rules_hash": rules_hash(rules),
+        "rules_count": len(rules),
+        "plan": plan_name,
+        "units": json.dumps([u.id for u in audited]),
+        "previous_audit_id": previous,
+        "tool_version": __version__,
+    })
+    before = store.previous_statuses(db, previous)
     findings: list[Finding] = []
     results = []
     for unit, (unit_findings, reachable) in zip(
             audited, _evaluate_units(db, crawl_id, audited, rules, as_of, plan, finished, workers)):
-        findings.extend(unit_findings)
+        findings.extend(dataclasses.replace(f, change=change_of(f.status, before.get((f.unit, f.rule))))
+                        if previous is not None else f for f in unit_findings)
         by_rule = {f.rule: {"status": f.status, "count": f.count} for f in unit_findings}
         score = score_unit(scheme, unit.id, by_rule, reachable=reachable)
         counts = {k: sum(f.status == k for f in unit_findings) for k in ("pass", "fail", "unknown", "manual")}
         results.append({
-            "audit_id": audit_id,
             "unit_id": unit.id,
             "unit_name": unit.name,
             "unit_kind": unit.kind,
@@ -109,14 +97,7 @@ def run_audit(
             "incomplete": json.dumps(score.incomplete),
             "counts": json.dumps(counts),
         })
-    with db.atomic():
-        db["findings"].insert_all(
-            (finding_row(audit_id, f, before.get((f.unit, f.rule)), compared=previous is not None)
-             for f in sorted(findings, key=lambda f: (f.unit, f.rule))),
-            batch_size=500,
-        )
-        db["unit_results"].insert_all(results)
-        db["audit_runs"].update(audit_id, {"status": "finished", "finished_at": store.utcnow()})
+    store.save_audit_results(db, audit_id, sorted(findings, key=lambda f: (f.unit, f.rule)), results)
     return audit_id
 
 
@@ -125,22 +106,21 @@ def _unit_info(unit: Unit) -> UnitInfo:
 
 
 def _evaluate(db, crawl_id, info, finished, rules, as_of, plan) -> tuple[list[Finding], bool]:
-    unit_pages = load_unit_pages(db, crawl_id, info, finished=finished)
+    unit_pages = store.load_unit_pages(db, crawl_id, info, finished=finished, needs=page_needs(rules))
     return evaluate_unit(list(rules), unit_pages, as_of, plan), unit_pages.reachable
 
 
-def _db_file(db: sqlite_utils.Database) -> str:
-    return db.execute("PRAGMA database_list").fetchone()[2] or ""  # '' for an in-memory database
-
+def page_needs(rules: Sequence[Rule]) -> frozenset[str]:
+    """What the rules' matchers declare they need loaded beyond the stored page rows."""
+    return frozenset(n for r in rules if r.evidence for m in spec_matchers(r.evidence) for n in m.needs)
 
 def _workers(db: sqlite_utils.Database, crawl_id: int, jobs: int, n_units: int) -> int:
     if jobs < 0:
         raise AuditError(f"--jobs must be 0 (automatic) or more, got {jobs}")
-    if not _db_file(db):
+    if not store.db_file(db):
         return 1
     if jobs == 0:
-        pages = db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
-        jobs = usable_cpus() if pages >= PARALLEL_FROM_PAGES else 1
+        jobs = usable_cpus() if store.page_count(db, crawl_id) >= PARALLEL_FROM_PAGES else 1
     return max(1, min(jobs, n_units))
 
 
@@ -160,7 +140,7 @@ def _evaluate_units(db, crawl_id, units, rules, as_of, plan, finished, workers) 
     # spawn, not fork: under `zwgk run` this process has run Scrapy's threads, and forking a
     # threaded process can copy a held lock into the child
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
-                             initargs=(os.getpid(), _db_file(db), list(rules), plan, finished, as_of)) as pool:
+                             initargs=(os.getpid(), store.db_file(db), list(rules), plan, finished, as_of)) as pool:
         yield from pool.map(_worker_evaluate, [(crawl_id, _unit_info(u)) for u in units])
 
 
@@ -180,8 +160,7 @@ def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt
     # `parent` is passed in, not read here: the parent may already be dead by now
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     # read-only: a worker can never write, so a killed audit still leaves no partial findings
-    db = sqlite_utils.Database(sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True))
-    db.execute("PRAGMA busy_timeout = 10000")
+    db = store.open_readonly(path)
     _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of)
 
 
@@ -191,41 +170,9 @@ def _worker_evaluate(job: tuple[int, UnitInfo]) -> tuple[list[Finding], bool]:
     return _evaluate(w["db"], crawl_id, info, w["finished"], w["rules"], w["as_of"], w["plan"])
 
 
-def _exists(db: sqlite_utils.Database, crawl_id: int) -> bool:
-    return db.execute("SELECT 1 FROM crawl_runs WHERE id = ?", [crawl_id]).fetchone() is not None
-
-
-def _previous_statuses(db: sqlite_utils.Database, audit_id: int | None) -> dict[tuple[str, str], str]:
-    if audit_id is None:
-        return {}
-    return {
-        (r[0], r[1]): r[2]
-        for r in db.execute("SELECT unit_id, rule_id, status FROM findings WHERE audit_id = ?", [audit_id])
-    }
-
-
 def change_of(status: str, previous: str | None) -> str | None:
     if status == "fail":
         return "persisting" if previous == "fail" else "new"
     if status == "pass" and previous == "fail":
         return "resolved"
     return None
-
-
-def finding_row(audit_id: int, f: Finding, previous: str | None = None, compared: bool = False) -> dict:
-    return {
-        "audit_id": audit_id,
-        "unit_id": f.unit,
-        "rule_id": f.rule,
-        "tasks": json.dumps(list(f.tasks)),
-        "status": f.status,
-        "severity": f.severity,
-        "title": f.title,
-        "message": f.message,
-        "detail": f.detail,
-        "evidence": json.dumps([e.as_dict() for e in f.evidence], ensure_ascii=False),
-        "looked_for": f.looked_for,
-        "looked_where": f.looked_where,
-        "count": f.count,
-        "change": change_of(f.status, previous) if compared else None,
-    }

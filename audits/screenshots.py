@@ -4,15 +4,16 @@ scripts off and every network request refused; files are named by their own SHA-
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import logging
 from pathlib import Path
 
 import sqlite_utils
 
-from audits.db import load_body
+from crawler import store
 from crawler.extract import decode_html
+from rules.plan import INSPECTION_TASK
 
 logger = logging.getLogger(__name__)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,45 +30,35 @@ def capture_screenshots(db: sqlite_utils.Database, audit_id: int, out_dir: Path,
     fail findings and task-28 findings. Returns how many findings gained one."""
     from playwright.sync_api import sync_playwright
 
-    crawl_id = db.execute("SELECT crawl_id FROM audit_runs WHERE id = ?", [audit_id]).fetchone()[0]
-    rows = list(db.query(
-        "SELECT unit_id, rule_id, tasks, status, evidence FROM findings WHERE audit_id = ? AND evidence != '[]'",
-        [audit_id]))
-    wanted = [r for r in rows if r["status"] == "fail" or 28 in json.loads(r["tasks"])]
+    crawl_id = store.audit_run(db, audit_id)["crawl_id"]
+    wanted = [f for f in store.load_findings(db, audit_id)
+              if f.evidence and (f.status == "fail" or INSPECTION_TASK in f.tasks)]
     if not wanted:
         return 0
     out_dir.mkdir(parents=True, exist_ok=True)
     shots: dict[str, str | None] = {}  # body sha256 -> screenshot path
-    updated = 0
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
         context.route("**/*", lambda route: route.abort())  # the archive only: nothing is fetched
         try:
-            changes = []
-            for row in wanted:
-                evidence = json.loads(row["evidence"])
-                changed = False
-                for item in evidence:
-                    page = db.execute(
-                        "SELECT body_sha256, content_type FROM pages WHERE crawl_id = ? AND unit_id = ? AND url = ?",
-                        [crawl_id, row["unit_id"], item["url"]]).fetchone()
-                    if not page or not page[0] or "html" not in (page[1] or "html"):
-                        continue
-                    if page[0] not in shots:
-                        shots[page[0]] = _draw(context, load_body(db, page[0]) or b"", page[1], out_dir)
-                    if shots[page[0]]:
-                        item["screenshot"] = shots[page[0]]
-                        changed = True
-                if changed:
-                    changes.append((json.dumps(evidence, ensure_ascii=False), audit_id, row["unit_id"], row["rule_id"]))
-            with db.atomic():
-                for change in changes:
-                    db.execute("UPDATE findings SET evidence = ? WHERE audit_id = ? AND unit_id = ? AND rule_id = ?", change)
-            updated = len(changes)
+            changed = []
+            for finding in wanted:
+                evidence = []
+                for item in finding.evidence:
+                    sha, content_type = store.page_body_ref(db, crawl_id, finding.unit, item.url)
+                    if sha and "html" in (content_type or "html"):
+                        if sha not in shots:
+                            shots[sha] = _draw(context, store.load_body(db, sha) or b"", content_type, out_dir)
+                        if shots[sha]:
+                            item = dataclasses.replace(item, screenshot=shots[sha])
+                    evidence.append(item)
+                if any(e.screenshot for e in evidence):
+                    changed.append(dataclasses.replace(finding, evidence=tuple(evidence)))
+            store.set_evidence(db, audit_id, changed)
         finally:
             browser.close()
-    return updated
+    return len(changed)
 
 
 def _draw(context, body: bytes, content_type: str | None, out_dir: Path) -> str | None:

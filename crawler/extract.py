@@ -8,63 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
 from charset_normalizer import from_bytes
 
+from rules.model import FooterIds, LinkRecord, ListItem, PageContent
+
 ATTACHMENT_EXTS = {"pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "7z", "txt", "csv"}
 META_NAMES = ("SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnType", "ColumnDescription",
               "ArticleTitle", "PubDate", "ContentSource", "Keywords", "Description")
 _MAX_ANCHOR = 200
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    text: str
-    attachment: str | None = None
-
-
-@dataclass(frozen=True)
-class ListItem:
-    title: str
-    url: str
-    date: dt.date | None
-
-
-@dataclass(frozen=True)
-class FooterIds:
-    site_code: str | None = None
-    site_code_meta: str | None = None
-    icp: str | None = None
-    police: str | None = None
-    conac: bool = False
-
-
-@dataclass(frozen=True)
-class Extracted:
-    encoding: str = "utf-8"
-    title: str = ""
-    page_title: str = ""
-    text: str = ""
-    column_path: list[str] = field(default_factory=list)
-    pub_date: dt.date | None = None
-    pub_date_source: str | None = None
-    written_date: dt.date | None = None
-    doc_number: str | None = None
-    index_number: str | None = None
-    kind: str = "other"
-    links: list[Link] = field(default_factory=list)
-    list_items: list[ListItem] = field(default_factory=list)
-    footer: FooterIds = field(default_factory=FooterIds)
-    meta: dict[str, str] = field(default_factory=dict)
-    script_built: bool = False
-
-    @property
-    def attachments(self) -> list[Link]:
-        return [link for link in self.links if link.attachment]
 
 
 # --- encodings ---------------------------------------------------------------------
@@ -224,17 +178,17 @@ def _clean(s: str) -> str:
     return re.sub(r"\s+", " ", s or "").strip()
 
 
-def extract(body: bytes, url: str, content_type: str | None = None, *, max_text_chars: int = 100_000) -> Extracted:
+def extract(body: bytes, url: str, content_type: str | None = None, *, max_text_chars: int = 100_000) -> PageContent:
     try:
         return _extract(body, url, content_type, max_text_chars)
     except Exception:  # crawled content is hostile or broken; a page must never crash the crawl
-        return Extracted()
+        return PageContent(encoding="utf-8")
 
 
-def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: int) -> Extracted:
+def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: int) -> PageContent:
     html, encoding = decode_html(body or b"", content_type)
     if not html.strip() or "\x00" in html[:1000]:
-        return Extracted(encoding=encoding)
+        return PageContent(encoding=encoding)
     soup = _ShallowSoup(html, "lxml")
     base = url
     base_tag = soup.find("base", href=True)
@@ -326,15 +280,16 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     else:
         kind = "other"
 
-    return Extracted(
-        encoding=encoding, title=title, page_title=page_title, text=text, column_path=column_path,
-        pub_date=pub_date, pub_date_source=source if pub_date else None, written_date=written,
-        doc_number=doc_number, index_number=index_number, kind=kind, links=links, list_items=list_items,
-        footer=footer, meta=meta, script_built=script_built,
+    return PageContent(
+        encoding=encoding, title=title, page_title=page_title, text=text, text_truncated=len(text) >= max_text_chars,
+        column_path=tuple(column_path), pub_date=pub_date, pub_date_source=source if pub_date else None,
+        written_date=written, doc_number=doc_number, index_number=index_number, kind=kind, links=tuple(links),
+        list_items=tuple(list_items), site_code=footer.site_code, site_code_meta=footer.site_code_meta, icp=footer.icp,
+        police_code=footer.police, conac=footer.conac, meta=meta, script_built=script_built,
     )
 
 
-def _links(soup: BeautifulSoup, base: str) -> list[Link]:
+def _links(soup: BeautifulSoup, base: str) -> list[LinkRecord]:
     out, seen = [], set()
     for a in soup.find_all("a", href=True):
         href = a["href"].strip()
@@ -358,7 +313,7 @@ def _links(soup: BeautifulSoup, base: str) -> list[Link]:
         if key in seen:
             continue
         seen.add(key)
-        out.append(Link(url=absolute, text=text[:_MAX_ANCHOR], attachment=ext if ext in ATTACHMENT_EXTS else None))
+        out.append(LinkRecord(absolute, text[:_MAX_ANCHOR], ext if ext in ATTACHMENT_EXTS else None))
     return out
 
 

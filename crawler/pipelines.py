@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
 
-from audits import db as store
-from crawler import __version__
-from crawler.items import PageItem, ReusedPageItem
+from crawler import __version__, store
+from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.warc import WarcArchive
 
@@ -31,7 +28,7 @@ RECORDED_SETTINGS = (
 
 
 class SQLitePipeline:
-    """Buffers PageItems and flushes them in one transaction per batch.
+    """Buffers fetched pages and flushes them in one transaction per batch.
 
     A batch is all-or-nothing, so a crawl killed mid-way leaves whole pages and a
     crawl run still marked 'running' (unfinished); a clean stop marks it finished
@@ -45,11 +42,10 @@ class SQLitePipeline:
         self.batch_size = settings.getint("ZWGK_BATCH_SIZE", 100)
         self.max_body = settings.getint("ZWGK_MAX_STORED_BODY")
         self.warc_dir = settings.get("ZWGK_WARC_DIR") or ""
-        self.buffer: list[PageItem] = []
+        self.buffer: list[FetchedPage | ReusedPageItem] = []
         self.warc: WarcArchive | None = None
         self.db = None
         self.crawl_id: int | None = None
-        self._page_columns: list[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -93,7 +89,7 @@ class SQLitePipeline:
         logger.info("crawl run %s %s %s%s", self.crawl_id, "resuming in" if resume_id else "writing to",
                     self.db_path, f" (revisiting crawl {previous})" if previous else "")
 
-    def process_item(self, item: PageItem | ReusedPageItem) -> PageItem | ReusedPageItem:
+    def process_item(self, item: FetchedPage | ReusedPageItem) -> FetchedPage | ReusedPageItem:
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
@@ -102,65 +98,27 @@ class SQLitePipeline:
     def flush(self) -> None:
         if not self.buffer or self.db is None:
             return
-        pages, links, reused = [], [], []
+        rows, reused = [], []
         with self.db.atomic():
             for item in self.buffer:
                 if isinstance(item, ReusedPageItem):
                     reused.append(item)
                     continue
-                row = dataclasses.asdict(item)
-                body = row.pop("body")
-                item_links = row.pop("links")
+                page, body = item.page, item.body
+                row = store.page_row(page)
                 if body is not None and len(body) <= self.max_body:
                     row["body_sha256"] = store.store_body(self.db, body)
-                    if self.warc is not None and item.status is not None:
-                        row["warc_offset"] = self.warc.write(item.final_url or item.url, item.status,
-                                                             item.content_type, body, item.fetched_at)
+                    if self.warc is not None and page.status is not None:
+                        row["warc_offset"] = self.warc.write(page.final_url or page.url, page.status,
+                                                             page.content_type, body, page.fetched_at)
                         row["warc_file"] = self.warc.path.name
-                for key in ("column_path", "meta", "list_items"):
-                    row[key] = json.dumps(row[key], ensure_ascii=False)
-                for key in ("redirected", "text_truncated", "conac", "script_built", "rendered"):
-                    row[key] = int(row[key])
-                row["crawl_id"] = self.crawl_id
-                pages.append(row)
-                for to_url, anchor, attachment, in_scope in item_links:
-                    links.append(
-                        {
-                            "crawl_id": self.crawl_id,
-                            "unit_id": item.unit_id,
-                            "from_url": item.url,
-                            "to_url": to_url,
-                            "anchor": anchor,
-                            "attachment": attachment,
-                            "in_scope": int(in_scope),
-                        }
-                    )
-            # replace=True: a URL re-recorded in the same run (a retry) keeps one row.
+                rows.append((row, page))
             if self.warc is not None:
                 self.warc.flush()  # the archive is on disk before the rows that point into it
-            self.db["pages"].insert_all(pages, replace=True, alter=False)
-            self.db["links"].insert_all(links, ignore=True, alter=False)
-            for item in reused:
-                self._copy_page(item)
+            store.insert_pages(self.db, self.crawl_id, rows)
+            for r in reused:
+                store.copy_page(self.db, self.crawl_id, r.source_page_id, r.unit_id, r.url, r.change, r.fetched_at)
         self.buffer.clear()
-
-    def _copy_page(self, item: ReusedPageItem) -> None:
-        """Copy a page of the previous crawl, and its links, into this run (same transaction)."""
-        if self._page_columns is None:
-            self._page_columns = [c for c in self.db["pages"].columns_dict
-                                  if c not in ("id", "crawl_id", "fetched_at", "change")]
-        cols = ", ".join(self._page_columns)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO pages (crawl_id, fetched_at, change, {cols}) "
-            f"SELECT ?, COALESCE(?, fetched_at), ?, {cols} FROM pages WHERE id = ?",
-            [self.crawl_id, item.fetched_at, item.change, item.source_page_id],
-        )
-        self.db.execute(
-            """INSERT OR IGNORE INTO links (crawl_id, unit_id, from_url, to_url, anchor, attachment, in_scope)
-               SELECT ?, unit_id, from_url, to_url, anchor, attachment, in_scope FROM links
-               WHERE crawl_id = (SELECT crawl_id FROM pages WHERE id = ?) AND unit_id = ? AND from_url = ?""",
-            [self.crawl_id, item.source_page_id, item.unit_id, item.url],
-        )
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.db is None:

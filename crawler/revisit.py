@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
-from audits import db as store
+from crawler import store
+from crawler.store import StoredPage
+from rules.vocab import DOCUMENT_KINDS
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -34,34 +35,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Kinds of page that are documents: once published they rarely change.
-DOCUMENT_KINDS = ("article", "attachment")
-
-
-@dataclass(frozen=True)
-class StoredPage:
-    id: int
-    crawl_id: int
-    url: str
-    final_url: str | None
-    status: int | None
-    fetch_status: str
-    kind: str
-    content_type: str | None
-    body_sha256: str | None
-    content_sha256: str | None
-    etag: str | None
-    last_modified: str | None
-    fetched_at: str
-    script_built: bool
-    rendered: bool
-
 
 class RevisitIndex:
     """The pages of the resumed run and of the previous crawl, looked up by (unit, url)."""
-
-    COLUMNS = ("id, crawl_id, url, final_url, status, fetch_status, kind, content_type, body_sha256, "
-               "content_sha256, etag, last_modified, fetched_at, script_built, rendered")
 
     def __init__(self, db: sqlite_utils.Database, *, crawl_id: int, resumed: bool,
                  previous_crawl_id: int | None, revisit_after_days: float, now: dt.datetime | None = None):
@@ -76,25 +52,10 @@ class RevisitIndex:
                     len(self.current), len(self.previous), previous_crawl_id)
 
     def _load(self, crawl_id: int) -> dict[tuple[str, str], StoredPage]:
-        out = {}
-        # Only pages worth replaying: an answer was received and (for HTML) its body is kept.
-        # Failures (timeouts, resets…) are fetched again.
-        for row in self.db.execute(
-            f"""SELECT unit_id, {self.COLUMNS}
-                FROM pages WHERE crawl_id = ? AND fetch_status IN ('ok', 'http_error', 'blocked')""",
-            [crawl_id],
-        ):
-            unit_id, *fields = row
-            page = StoredPage(*fields[:13], bool(fields[13]), bool(fields[14]))
-            if page.body_sha256 is None and page.kind != "attachment":
-                continue
-            out[(unit_id, page.url)] = page
-        return out
+        return {(page.unit_id, page.url): page for page in store.replayable_pages(self.db, crawl_id)}
 
     def links(self, crawl_id: int, unit_id: str, url: str) -> list[tuple[str, int]]:
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT to_url, in_scope FROM links WHERE crawl_id = ? AND unit_id = ? AND from_url = ?",
-            [crawl_id, unit_id, url])]
+        return store.page_links(self.db, crawl_id, unit_id, url)
 
     def body(self, page: StoredPage) -> bytes:
         if page.body_sha256 is None:

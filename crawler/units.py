@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-KINDS = ("county", "municipal-government", "municipal-department")
+from rules.vocab import UNIT_KINDS
+
 DEFAULT_UNITS_FILE = "meizhou-units.yaml"
 _ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
@@ -130,8 +131,8 @@ def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
         return tuple(v.strip() for v in value)
 
     kind = text("kind")
-    if kind not in KINDS:
-        raise UnitsError(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if kind not in UNIT_KINDS:
+        raise UnitsError(f"{where}.kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}")
     start_urls = text_list("start_urls", required=True)
     for url in start_urls:
         if urlsplit(url).scheme not in ("http", "https"):

@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-STATUS_LABELS = {"pass": "符合", "fail": "不符合", "unknown": "无法判断", "manual": "需人工核查"}
-KIND_LABELS = {"county": "县（市、区）", "municipal-government": "市政府", "municipal-department": "市直部门"}
-CHANGE_LABELS = {"new": "新增", "persisting": "仍存在", "resolved": "已整改"}
-INSPECTION_TASK = 28  # the plan's 专栏 special inspection
+from crawler import store
+from rules.model import Finding
+from rules.plan import INSPECTION_TASK
+from rules.vocab import UNIT_KINDS
 
 
 class ReportError(Exception):
     """No audit to report on, or an audit id that does not exist."""
-
-
-@dataclass
-class FindingView:
-    unit: str
-    rule: str
-    tasks: list[int]
-    status: str
-    severity: str
-    title: str
-    message: str
-    detail: str
-    looked_for: str
-    looked_where: str
-    evidence: list[dict]
-    change: str | None
-    count: int | None
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
-    @property
-    def change_label(self) -> str:
-        return CHANGE_LABELS.get(self.change or "", "")
 
 
 @dataclass
@@ -56,36 +30,36 @@ class UnitView:
     deductions: list[dict]
     incomplete: list[str]
     counts: dict[str, int]
-    findings: list[FindingView] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     rank: int = 0
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return UNIT_KINDS.get(self.kind, self.kind)
 
     @property
     def verdict(self) -> str:
         return "合格" if self.passed else "不合格"
 
-    def by_task(self) -> list[tuple[int, list[FindingView]]]:
-        groups: dict[int, list[FindingView]] = defaultdict(list)
+    def by_task(self) -> list[tuple[int, list[Finding]]]:
+        groups: dict[int, list[Finding]] = defaultdict(list)
         for f in self.findings:
             groups[f.tasks[0] if f.tasks else 0].append(f)
         return sorted(groups.items())
 
-    def by_task_all(self) -> list[tuple[int, list[FindingView]]]:
+    def by_task_all(self) -> list[tuple[int, list[Finding]]]:
         """Each finding under every task it serves (a rule may serve several tasks)."""
-        groups: dict[int, list[FindingView]] = defaultdict(list)
+        groups: dict[int, list[Finding]] = defaultdict(list)
         for f in self.findings:
             for t in f.tasks:
                 groups[t].append(f)
         return sorted(groups.items())
 
     @property
-    def inspection(self) -> list[FindingView]:
+    def inspection(self) -> list[Finding]:
         return [f for f in self.findings if INSPECTION_TASK in f.tasks]
 
-    def changed(self, kind: str) -> list[FindingView]:
+    def changed(self, kind: str) -> list[Finding]:
         return [f for f in self.findings if f.change == kind]
 
 
@@ -116,26 +90,20 @@ class ReportContext:
         return sum(u.passed for u in self.units)
 
 
-def latest_audit_id(db: sqlite_utils.Database) -> int | None:
-    row = db.execute("SELECT max(id) FROM audit_runs WHERE status = 'finished'").fetchone()
-    return row[0] if row else None
-
-
 def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=None) -> ReportContext:
     if audit_id is None:
-        audit_id = latest_audit_id(db)
+        audit_id = store.latest_audit_id(db)
         if audit_id is None:
             raise ReportError("no finished audit in this database; run `zwgk audit` first")
-    rows = list(db.query("SELECT * FROM audit_runs WHERE id = ?", [audit_id]))
-    if not rows:
+    audit = store.audit_run(db, audit_id)
+    if audit is None:
         raise ReportError(f"no audit run {audit_id} in this database")
-    audit = rows[0]
     if audit["status"] != "finished":
         raise ReportError(f"audit run {audit_id} did not finish")
-    crawl = next(iter(db.query("SELECT * FROM crawl_runs WHERE id = ?", [audit["crawl_id"]])), {})
+    crawl = store.crawl_run(db, audit["crawl_id"]) or {}
 
     units: dict[str, UnitView] = {}
-    for r in db.query("SELECT * FROM unit_results WHERE audit_id = ? ORDER BY unit_id", [audit_id]):
+    for r in store.unit_results(db, audit_id):
         units[r["unit_id"]] = UnitView(
             id=r["unit_id"],
             name=r.get("unit_name") or r["unit_id"],
@@ -143,20 +111,14 @@ def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=N
             reachable=bool(r["reachable"]),
             score=r["score"],
             passed=bool(r["passed"]),
-            vetoes=json.loads(r["vetoes"] or "[]"),
-            deductions=json.loads(r["deductions"] or "[]"),
-            incomplete=json.loads(r["incomplete"] or "[]"),
-            counts=json.loads(r["counts"] or "{}"),
+            vetoes=r["vetoes"],
+            deductions=r["deductions"],
+            incomplete=r["incomplete"],
+            counts=r["counts"],
         )
-    for r in db.query("SELECT * FROM findings WHERE audit_id = ? ORDER BY unit_id, rule_id", [audit_id]):
-        view = FindingView(
-            unit=r["unit_id"], rule=r["rule_id"], tasks=json.loads(r["tasks"]), status=r["status"],
-            severity=r["severity"], title=r["title"], message=r["message"], detail=r["detail"] or "",
-            looked_for=r["looked_for"] or "", looked_where=r["looked_where"] or "",
-            evidence=json.loads(r["evidence"] or "[]"), change=r.get("change"), count=r.get("count"),
-        )
-        if view.unit in units:
-            units[view.unit].findings.append(view)
+    for finding in store.load_findings(db, audit_id):
+        if finding.unit in units:
+            units[finding.unit].findings.append(finding)
 
     # Ranking: vetoed units last, then by score, then by fewer failures.
     ordered = sorted(

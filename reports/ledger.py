@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from reports.context import STATUS_LABELS, ReportContext
+from reports.context import ReportContext
+from rules.vocab import FINDING_STATUSES
 
 COLUMNS = ("单位代码", "单位名称", "任务", "任务内容", "结论", "检查规则", "问题说明", "证据网址", "整改期限", "整改情况")
 # A unit's status for a task: the worst of its findings for that task.
@@ -19,13 +20,13 @@ def ledger_rows(ctx: ReportContext, deadline: str = "") -> list[tuple]:
         for number, findings in unit.by_task_all():
             worst = min(findings, key=lambda f: _ORDER.get(f.status, 9))
             problems = [f for f in findings if f.status in ("fail", "unknown")]
-            evidence = next((e["url"] for f in problems + findings for e in f.evidence), "")
+            evidence = next((e.url for f in problems + findings for e in f.evidence), "")
             rows.append((
                 unit.id,
                 unit.name,
                 number,
                 texts.get(number, ""),
-                STATUS_LABELS.get(worst.status, worst.status),
+                FINDING_STATUSES.get(worst.status, worst.status),
                 " ".join(f.rule for f in findings),
                 "；".join(f"{f.rule} {f.message}" for f in problems),
                 evidence,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -10,7 +11,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reports.context import KIND_LABELS, STATUS_LABELS, ReportContext
+from reports.context import ReportContext
+from rules.model import Evidence
+from rules.vocab import FINDING_STATUSES, UNIT_KINDS
 
 _SAFE_ID = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
@@ -23,7 +26,7 @@ def make_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATUS_LABELS=STATUS_LABELS, KIND_LABELS=KIND_LABELS)
+    env.globals.update(STATUS_LABELS=FINDING_STATUSES, KIND_LABELS=UNIT_KINDS)
     env.filters["unit_file"] = unit_file
     env.filters["safe_url"] = safe_url
     return env
@@ -61,18 +64,20 @@ def copy_screenshots(ctx: ReportContext, assets_from: Path | None, out: Path) ->
     """Copy each evidence screenshot into the report and point the evidence at the copy.
     Names come from the database: only content-addressed names are accepted."""
     for unit in ctx.units:
-        for f in unit.findings:
-            for e in f.evidence:
-                m = _SHOT.match(str(e.get("screenshot") or ""))
-                src = assets_from / e["screenshot"] if (m and assets_from) else None
-                if src is None or not src.is_file():
-                    e.pop("screenshot", None)
-                    continue
-                (out / "assets" / "shots").mkdir(parents=True, exist_ok=True)
-                dest = out / "assets" / "shots" / f"{m.group(1)}.png"
-                if not dest.exists():
-                    shutil.copyfile(src, dest)
-                e["screenshot"] = f"assets/shots/{m.group(1)}.png"
+        unit.findings = [dataclasses.replace(f, evidence=tuple(_copied(e, assets_from, out) for e in f.evidence))
+                         if f.evidence else f for f in unit.findings]
+
+
+def _copied(e: Evidence, assets_from: Path | None, out: Path) -> Evidence:
+    m = _SHOT.match(e.screenshot or "")
+    src = assets_from / e.screenshot if (m and assets_from) else None
+    if src is None or not src.is_file():
+        return dataclasses.replace(e, screenshot=None)
+    (out / "assets" / "shots").mkdir(parents=True, exist_ok=True)
+    dest = out / "assets" / "shots" / f"{m.group(1)}.png"
+    if not dest.exists():
+        shutil.copyfile(src, dest)
+    return dataclasses.replace(e, screenshot=f"assets/shots/{m.group(1)}.png")
 
 
 def render_report(ctx: ReportContext, out_dir: str | Path, assets_from: Path | None = None) -> Path:

@@ -4,38 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rules.loader import Rule
-from rules.matchers import Context, evaluate_spec, template_vars
-from rules.model import why_not_fetched, Evidence, Result, UnitInfo, UnitPages, evidence_of
+from rules.matchers import MATCHERS, Context, evaluate_spec, template_vars
+from rules.model import Finding, Result, UnitInfo, UnitPages, evidence_of, why_not_fetched
 
 if TYPE_CHECKING:
     from rules.plan import Plan
 
 logger = logging.getLogger(__name__)
-
-# Matchers that judge reachability themselves; every other automated rule is
-# 'unknown' for a unit whose home page could not be fetched.
-_SELF_JUDGING = {"footer", "home_fresh"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    unit: str
-    rule: str
-    tasks: tuple[int, ...]
-    status: str
-    severity: str
-    title: str
-    message: str
-    detail: str = ""
-    evidence: tuple[Evidence, ...] = ()
-    looked_for: str = ""
-    looked_where: str = ""
-    count: int | None = None
-
 
 def applies(rule: Rule, unit: UnitInfo, plan: Plan | None) -> bool:
     a = rule.applies_to
@@ -62,7 +41,7 @@ def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
     if rule.manual:
         return Result("manual", rule.guidance)
     assert rule.evidence is not None
-    if not unit_pages.reachable and next(iter(rule.evidence)) not in _SELF_JUDGING:
+    if not unit_pages.reachable and not MATCHERS[next(iter(rule.evidence))].self_judging:
         home = unit_pages.home
         why = why_not_fetched(home)
         return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else "")
@@ -102,6 +81,7 @@ def evaluate_unit(
                 looked_for=result.looked_for,
                 looked_where=result.looked_where,
                 count=result.count,
+                legal_basis=rule.legal_basis,
             )
         )
     return findings

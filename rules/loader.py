@@ -11,15 +11,15 @@ from typing import Any
 import yaml
 
 from rules.matchers import MATCHERS, SELECTOR_KEYS
-from rules.model import SEVERITIES
+from rules.vocab import ROLES, SEVERITIES, UNIT_KINDS
 
 ID_RE = re.compile(r"^[A-Z]{2,4}-\d{3}$")
-KINDS = ("county", "municipal-government", "municipal-department")
-ROLES = ("lead", "implement", "by_duty", "supervise")
 TOP_KEYS = {
     "id", "name", "title", "tasks", "legal_basis", "applies_to", "severity", "manual", "guidance",
-    "evidence", "message", "veto", "deduction", "aliases", "rationale",
+    "evidence", "message", "aliases", "rationale",
 }
+# Vetoes and deductions are audits/scoring.yaml's alone, so the two cannot drift apart.
+SCORING_KEYS = {"veto", "deduction"}
 REQUIRED = ("id", "title", "tasks", "legal_basis", "applies_to", "severity")
 
 
@@ -48,8 +48,6 @@ class Rule:
     evidence: dict[str, Any] | None = None
     message: dict[str, str] = field(default_factory=dict)
     name: str = ""
-    veto: str | None = None
-    deduction: str | None = None
     rationale: str = ""
     path: str = ""
 
@@ -103,6 +101,9 @@ def parse_rule(raw: Any, where: str) -> Rule:
     for key in REQUIRED:
         if key not in raw:
             raise err(key, "required field is missing")
+    scoring = set(raw) & SCORING_KEYS
+    if scoring:
+        raise err(sorted(scoring)[0], "vetoes and deductions are set in audits/scoring.yaml (by rule id), not in rule files")
     unknown = set(raw) - TOP_KEYS
     if unknown:
         raise err(sorted(unknown)[0], f"unknown field (allowed: {', '.join(sorted(TOP_KEYS))})")
@@ -151,8 +152,6 @@ def parse_rule(raw: Any, where: str) -> Rule:
         evidence=evidence,
         message={k: str(v) for k, v in message.items()},
         name=str(raw.get("name", "")),
-        veto=raw.get("veto"),
-        deduction=raw.get("deduction"),
         rationale=str(raw.get("rationale", "")).strip(),
         path=where,
     )
@@ -166,8 +165,8 @@ def _parse_applies(raw: Any, err) -> AppliesTo:
         raise err(f"applies_to.{sorted(unknown)[0]}", "unknown key")
     kinds = tuple(raw.get("kinds", []) or [])
     for k in kinds:
-        if k not in KINDS:
-            raise err("applies_to.kinds", f"{k!r} is not one of {', '.join(KINDS)}")
+        if k not in UNIT_KINDS:
+            raise err("applies_to.kinds", f"{k!r} is not one of {', '.join(UNIT_KINDS)}")
     roles = tuple(raw.get("roles", []) or [])
     for r in roles:
         if r not in ROLES:
@@ -188,7 +187,8 @@ def _check_spec(spec: Any, path: str, err) -> None:
     if name not in MATCHERS:
         raise err(path, f"unknown matcher {name!r} (known: {', '.join(sorted(MATCHERS))})")
     here = f"{path}.{name}"
-    if name in ("all", "any"):
+    m = MATCHERS[name]
+    if m.nested == "list":
         if not isinstance(params, list) or not params:
             raise err(here, "must be a non-empty list of matchers")
         for i, sub in enumerate(params):
@@ -197,16 +197,13 @@ def _check_spec(spec: Any, path: str, err) -> None:
     params = params or {}
     if not isinstance(params, dict):
         raise err(here, "parameters must be a mapping")
-    _, allowed, required = MATCHERS[name]
     for key in params:
-        if key not in allowed:
-            raise err(f"{here}.{key}", f"unknown parameter (allowed: {', '.join(sorted(allowed))})")
-    for key in required:
+        if key not in m.params:
+            raise err(f"{here}.{key}", f"unknown parameter (allowed: {', '.join(sorted(m.params))})")
+    for key in m.required:
         if key not in params:
             raise err(f"{here}.{key}", "required parameter is missing")
-    for key in ("where", "previous", "current"):
-        if key not in params:
-            continue
+    for key in m.selectors & set(params):
         where = params[key]
         if not isinstance(where, dict):
             raise err(f"{here}.{key}", "must be a mapping")
@@ -215,14 +212,12 @@ def _check_spec(spec: Any, path: str, err) -> None:
                 raise err(f"{here}.{key}.{sel}", f"unknown selector (allowed: {', '.join(sorted(SELECTOR_KEYS))})")
             if sel in ("title", "url", "doc_number"):
                 _check_regex(value, f"{here}.{key}.{sel}", err)
-    for key in ("anchor", "url"):
-        if name == "link" and key in params:
-            _check_regex(params[key], f"{here}.{key}", err)
-    if name == "per_year":
-        _check_spec(params["check"], f"{here}.check", err)
-        due = params.get("due", {})
-        if not isinstance(due, dict) or not all(re.fullmatch(r"\d\d-\d\d", str(v)) for v in due.values()):
-            raise err(f"{here}.due", "must map unit kinds (or 'default') to MM-DD")
+    for key in m.regexes & set(params):
+        _check_regex(params[key], f"{here}.{key}", err)
+    if m.nested:
+        _check_spec(params[m.nested], f"{here}.{m.nested}", err)
+    if m.validate is not None:
+        m.validate(params, err, here)
 
 
 def _check_regex(value: Any, where: str, err) -> None:

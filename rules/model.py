@@ -1,6 +1,9 @@
-"""What a rule sees (a unit's stored pages) and what it returns (a result with evidence).
+"""The records every stage exchanges, each defined once: a page, a unit's pages, a finding.
 
-Pure data: built by the audit stage from the database, never by doing I/O here.
+Pure data. Extraction fills a PageContent, the crawl stores it as a PageRecord, the audit
+reads the same PageRecord back and turns it into Findings, which the report shows.
+Adding a page fact: a field on PageContent, its extraction, and a column migration in
+crawler/store/schema.py; nothing copies fields by hand in between.
 """
 
 from __future__ import annotations
@@ -10,84 +13,74 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-STATUSES = ("pass", "fail", "manual", "unknown")
-SEVERITIES = ("high", "medium", "low")
+from rules.vocab import FETCH_STATUSES, FINDING_CHANGES, FINDING_STATUSES
 
 
-# What each page status means in a finding. A link is broken (错链) only when the site is
-# at fault; a page we could not judge (slow, refused to us, oversized) makes a check
-# 'unknown' rather than a failure.
-FETCH_STATUS_LABELS = {
-    "ok": "正常",
-    "http_error": "HTTP 错误",
-    "error": "连接失败",
-    "redirect_loop": "重定向循环",
-    "tls_error": "HTTPS 证书/握手错误",
-    "timeout": "超时",
-    "too_large": "内容超过大小上限",
-    "blocked": "拒绝访问（403/429）",
-    "blocked_robots": "robots.txt 禁止抓取",
-    "offsite_redirect": "重定向到本单位范围以外",
-}
 def why_not_fetched(page: "PageRecord | None", what: str = "首页") -> str:
     if page is None:
         return f"本次抓取没有该单位的{what}"
-    return f"{what}未取得（{FETCH_STATUS_LABELS.get(page.fetch_status, page.fetch_status)}）"
-
-
-BROKEN_STATUSES = frozenset({"http_error", "error", "redirect_loop", "tls_error"})
-UNDETERMINED_STATUSES = frozenset({"timeout", "too_large", "blocked"})
+    return f"{what}未取得（{FETCH_STATUSES.get(page.fetch_status, page.fetch_status)}）"
 
 
 class LinkRecord(NamedTuple):
     # A named tuple, not a dataclass: an audit of 100k pages builds millions of these.
     to_url: str
     anchor: str
-    attachment: str | None = None
-    in_scope: bool = True
-    target_status: int | None = None
+    attachment: str | None = None  # file extension when the target is a document
+    in_scope: bool = True  # inside the unit's allowed domains and paths (set by the crawl)
+    target_status: int | None = None  # known once the crawl finished
     target_fetch_status: str | None = None
 
 
 @dataclass(frozen=True)
-class ListEntry:
+class ListItem:
     title: str
     url: str
     date: dt.date | None
 
 
 @dataclass(frozen=True)
-class PageRecord:
-    url: str
-    fetch_status: str = "ok"  # a key of FETCH_STATUS_LABELS
-    status: int | None = 200
-    fetched_at: str = ""
-    final_url: str | None = None
-    kind: str = "other"  # home | list | article | attachment | other
+class FooterIds:
+    site_code: str | None = None
+    site_code_meta: str | None = None
+    icp: str | None = None
+    police: str | None = None
+    conac: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageContent:
+    """What extraction reads from one page's bytes (crawler/extract.py)."""
+
+    kind: str = "other"  # a PAGE_KINDS word; 'home' is decided by the crawl
     title: str = ""
+    page_title: str = ""  # the <title> as written
     text: str = ""
-    pub_date: dt.date | None = None
+    text_truncated: bool = False
+    encoding: str | None = None
     column_path: tuple[str, ...] = ()
+    pub_date: dt.date | None = None
+    pub_date_source: str | None = None
+    written_date: dt.date | None = None
     doc_number: str | None = None
-    content_type: str | None = None
+    index_number: str | None = None
     site_code: str | None = None
     site_code_meta: str | None = None
     icp: str | None = None
     police_code: str | None = None
     conac: bool = False
     meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    list_items: tuple[ListEntry, ...] = ()
+    list_items: tuple[ListItem, ...] = ()
     links: tuple[LinkRecord, ...] = ()
     script_built: bool = False
-    rendered: bool = False
-    # The page's HTML, kept only where a rule reads tables (annual reports); bounded by the audit.
-    html: str = field(default="", repr=False, compare=False)
-    # Text of the page's PDF attachment, for reports published as PDF (extracted by the audit).
-    attachment_text: str = field(default="", repr=False, compare=False)
 
     @property
-    def ok(self) -> bool:
-        return self.fetch_status == "ok"
+    def footer(self) -> FooterIds:
+        return FooterIds(self.site_code, self.site_code_meta, self.icp, self.police_code, self.conac)
+
+    @property
+    def attachments(self) -> list[LinkRecord]:
+        return [link for link in self.links if link.attachment]
 
     @property
     def column(self) -> str:
@@ -100,6 +93,40 @@ class PageRecord:
     def newest_item_date(self) -> dt.date | None:
         dates = [i.date for i in self.list_items if i.date]
         return max(dates) if dates else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageRecord(PageContent):
+    """One fetched (or refused) URL of one unit: its content plus how it was fetched.
+
+    The crawl writes it (crawler/store), the audit reads it back; `links` live in their own
+    table, `html` and `attachment_text` are filled by the audit only for pages a matcher
+    reads tables from."""
+
+    url: str
+    unit_id: str = ""
+    fetch_status: str = "ok"  # a FETCH_STATUSES word
+    status: int | None = None  # HTTP status; None when no answer came (refused, failed, not fetched)
+    error: str | None = None
+    fetched_at: str = ""
+    final_url: str | None = None
+    redirected: bool = False
+    content_type: str | None = None
+    depth: int = 0
+    referer: str | None = None
+    size: int = 0
+    rendered: bool = False
+    body_sha256: str | None = None
+    content_sha256: str | None = None  # hash of the extracted text: changes only when content does
+    etag: str | None = None
+    last_modified: str | None = None
+    change: str | None = None  # a PAGE_CHANGES word, versus the crawl this one revisited
+    html: str = field(default="", repr=False, compare=False)
+    attachment_text: str = field(default="", repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.fetch_status == "ok"
 
 
 @dataclass(frozen=True)
@@ -134,9 +161,16 @@ class Evidence:
     fetched_at: str = ""
     status: int | None = None
     excerpt: str = ""
+    screenshot: str | None = None  # the archived page drawn, relative to the database's folder
 
     def as_dict(self) -> dict:
-        return {"url": self.url, "fetched_at": self.fetched_at, "status": self.status, "excerpt": self.excerpt}
+        out = {"url": self.url, "fetched_at": self.fetched_at, "status": self.status, "excerpt": self.excerpt}
+        return out | ({"screenshot": self.screenshot} if self.screenshot else {})
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Evidence:
+        return cls(d.get("url", ""), d.get("fetched_at", ""), d.get("status"), d.get("excerpt", ""),
+                   d.get("screenshot"))
 
 
 @dataclass(frozen=True)
@@ -151,9 +185,37 @@ class Result:
     count: int | None = None  # how many offending items, where a deduction is per item
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
+        if self.status not in FINDING_STATUSES:
             raise ValueError(f"bad status {self.status!r}")
 
 
 def evidence_of(page: PageRecord, excerpt: str = "") -> Evidence:
     return Evidence(url=page.url, fetched_at=page.fetched_at, status=page.status, excerpt=excerpt[:300])
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict for one unit: stored by the audit, shown by the report, exported."""
+
+    unit: str
+    rule: str
+    tasks: tuple[int, ...]
+    status: str  # a FINDING_STATUSES word
+    severity: str
+    title: str
+    message: str
+    detail: str = ""
+    evidence: tuple[Evidence, ...] = ()
+    looked_for: str = ""
+    looked_where: str = ""
+    count: int | None = None  # offending items, where a deduction is per item
+    legal_basis: tuple[str, ...] = ()
+    change: str | None = None  # a FINDING_CHANGES word, versus the previous audit
+
+    @property
+    def status_label(self) -> str:
+        return FINDING_STATUSES.get(self.status, self.status)
+
+    @property
+    def change_label(self) -> str:
+        return FINDING_CHANGES.get(self.change or "", "")

@@ -13,6 +13,9 @@ import yaml
 
 DEFAULT_PLAN = "meizhou-2021.yaml"
 # The strongest role wins when a unit is named twice in one phrase.
+# The task that orders the special inspection of each portal's 政府信息公开专栏: its items are
+# shown as an inspection sheet and illustrated with screenshots whatever their status.
+INSPECTION_TASK = 28
 ROLE_RANK = {"lead": 0, "implement": 1, "supervise": 2, "by_duty": 3}
 COUNTIES = "各县（市、区）人民政府"
 ALL_MUNICIPAL = ("市直各单位", "市直其他单位", "市直相关单位")

@@ -14,7 +14,7 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture
 def tmp_db(tmp_path):
-    from audits.db import open_db
+    from crawler.store import open_db
 
     db = open_db(tmp_path / "t.db")
     yield db

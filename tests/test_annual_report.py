@@ -106,7 +106,7 @@ def test_text_mismatch_is_unknown_not_fail():
 
 
 def test_pdf_report_is_read_through_pdfplumber():
-    from audits.store import pdf_text
+    from crawler.attachments import pdf_text
     from crawler.sample_portals.annual import report_pdf
 
     numbers = report_numbers(random.Random(11))
@@ -120,7 +120,7 @@ def test_pdf_report_is_read_through_pdfplumber():
 
 @pytest.mark.parametrize("body", [b"", b"%PDF-1.4 broken", b"not a pdf at all" * 100])
 def test_unreadable_pdf_is_empty_text_not_a_crash(body):
-    from audits.store import pdf_text
+    from crawler.attachments import pdf_text
 
     assert pdf_text(body) == ""
 
@@ -137,7 +137,7 @@ def test_docx_report_is_read():
 
     import docx
 
-    from audits.store import attachment_text
+    from crawler.attachments import attachment_text
     from crawler.sample_portals.annual import T3_LABELS
 
     numbers = report_numbers(random.Random(12))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from tests.conftest import REPO, run_zwgk
 
 

@@ -2,17 +2,17 @@ import sqlite3
 
 import pytest
 
-from audits import db as store
+from crawler import store
 
 
 def test_migrations_create_tables_and_are_idempotent(tmp_path):
     path = tmp_path / "z.db"
     db = store.open_db(path)
     assert {"crawl_runs", "pages", "links", "bodies"} <= set(db.table_names())
-    applied = [m.name for m in store.MIGRATIONS.applied(db)]
+    applied = [m.name for m in store.schema.MIGRATIONS.applied(db)]
     db.close()
     db = store.open_db(path)
-    assert [m.name for m in store.MIGRATIONS.applied(db)] == applied
+    assert [m.name for m in store.schema.MIGRATIONS.applied(db)] == applied
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

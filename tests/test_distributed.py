@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from tests.conftest import run_zwgk
 from tests.test_durability import CRAWL_SETTINGS, _differences, _page_set, _popen
 

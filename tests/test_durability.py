@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from tests.conftest import REPO, run_zwgk
 
 # The same settings as the `crawled` fixture (the uninterrupted reference), except a

@@ -3,7 +3,7 @@
 import gzip
 import shutil
 
-from audits import db as store
+from crawler import store
 from tests.conftest import run_zwgk
 
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from crawler.units import default_units_path
 from tests.conftest import run_zwgk
 from tests.faultsite import EXPECTED, WRONG_CHARSET_TITLE, FaultSite

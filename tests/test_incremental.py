@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from crawler.sample_portals import SamplePortalServer, build_world
 from tests.conftest import run_zwgk
 

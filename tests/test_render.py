@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from audits import db as store
+from crawler import store
 from tests.conftest import run_zwgk
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from audits import db as store
+from crawler import store
 from reports.context import ReportError, build_context
 from reports.render import render_report, safe_url
 
@@ -114,21 +114,25 @@ def test_ledger_never_writes_formulas(tmp_path):
 
 
 def test_screenshot_paths_from_the_database_are_never_trusted(audit_db, tmp_path):
+    import dataclasses
     import hashlib
 
     from reports.render import copy_screenshots
+    from rules.model import Evidence
 
     png = b"\x89PNG\r\n\x1a\nfake"
     name = hashlib.sha256(png).hexdigest()
     (tmp_path / "screenshots").mkdir()
     (tmp_path / "screenshots" / f"{name}.png").write_bytes(png)
     ctx = build_context(audit_db)
-    finding = ctx.units[0].findings[0]
-    finding.evidence = [{"url": "http://a/", "screenshot": f"screenshots/{name}.png"},
-                        {"url": "http://b/", "screenshot": "../../etc/passwd"},
-                        {"url": "http://c/", "screenshot": f"screenshots/{'0' * 64}.png"}]
+    unit = ctx.units[0]
+    unit.findings[0] = dataclasses.replace(unit.findings[0], evidence=(
+        Evidence("http://a/", screenshot=f"screenshots/{name}.png"),
+        Evidence("http://b/", screenshot="../../etc/passwd"),
+        Evidence("http://c/", screenshot=f"screenshots/{'0' * 64}.png")))
     out = tmp_path / "site"
     copy_screenshots(ctx, tmp_path, out)
-    assert finding.evidence[0]["screenshot"] == f"assets/shots/{name}.png"
+    evidence = unit.findings[0].evidence
+    assert evidence[0].screenshot == f"assets/shots/{name}.png"
     assert (out / "assets" / "shots" / f"{name}.png").read_bytes() == png
-    assert "screenshot" not in finding.evidence[1] and "screenshot" not in finding.evidence[2]
+    assert evidence[1].screenshot is None and evidence[2].screenshot is None

@@ -1,6 +1,6 @@
 """`zwgk run` for cron: crawl + audit + report in one command, never two at once."""
 
-from audits.cli import run_lock
+from audits.lock import RunLock
 from tests.conftest import run_zwgk
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0"]
@@ -18,9 +18,9 @@ def test_run_does_every_stage(sample_server, tmp_path):
 
 def test_second_run_on_the_same_database_refuses(tmp_path):
     db = tmp_path / "z.db"
-    with run_lock(db):
+    with RunLock(db):
         proc = run_zwgk("run", "--db", db, "--unit", "meijiang")
     assert proc.returncode == 3
     assert "another zwgk run is using" in proc.stderr and "Traceback" not in proc.stderr
-    with run_lock(db):  # released after the first holder is done
+    with RunLock(db):  # released after the first holder is done
         pass

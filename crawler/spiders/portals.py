@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,17 +19,18 @@ from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, Igno
 from scrapy.http import Response, TextResponse
 
 from crawler.extract import extract, parse_cn_date
-from crawler.items import PageItem, ReusedPageItem
+from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.middlewares import OffsiteForUnit
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
+from rules.model import LinkRecord, ListItem, PageRecord
+from rules.vocab import BLOCKING_HTTP_CODES, DEPARTMENT_KINDS, GOVERNMENT_KINDS
 
 logger = logging.getLogger(__name__)
 
 # Error statuses reach the callback (recorded as pages) instead of being dropped;
 # 3xx stay out of the list so RedirectMiddleware still follows redirects.
 ERROR_STATUSES = list(range(400, 600))
-BLOCKED_STATUSES = {401, 403, 429, 451}
 HTML_TYPES = ("text/html", "application/xhtml")
 
 
@@ -236,7 +238,7 @@ class PortalSpider(scrapy.Spider):
                 return
         original = response.meta.get("redirect_urls", [response.url])[0]
         status = response.status
-        if status in BLOCKED_STATUSES:
+        if status in BLOCKING_HTTP_CODES:
             fetch_status = "blocked"
         elif status >= 400:
             fetch_status = "http_error"
@@ -244,7 +246,7 @@ class PortalSpider(scrapy.Spider):
             fetch_status = "ok"
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip() or None
         referer = response.request.headers.get(b"Referer")
-        item = PageItem(
+        fetched = dict(
             unit_id=unit.id,
             url=original,
             final_url=response.url,
@@ -256,7 +258,6 @@ class PortalSpider(scrapy.Spider):
             depth=response.meta.get("depth", 0),
             referer=referer.decode("latin-1") if referer else None,
             size=len(response.body),
-            body=response.body,
             rendered=bool(response.meta.get("playwright")),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
@@ -264,72 +265,47 @@ class PortalSpider(scrapy.Spider):
         # A page already in this run (resumed) is parsed again only for the requests it yields.
         keep = response.meta.get("zwgk_stored") != "resumed"
         if not _is_html(response, content_type):
-            item.kind = "attachment" if fetch_status == "ok" else "other"
             if keep:
-                yield self._mark_change(item, response)
+                page = PageRecord(**fetched, kind="attachment" if fetch_status == "ok" else "other")
+                yield self._mark_change(page, response)
             return
 
-        page = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
-        item.kind = "home" if original in unit.start_urls or response.url in unit.start_urls else page.kind
-        item.title = page.title
-        item.page_title = page.page_title
-        item.text = page.text
-        item.text_truncated = len(page.text) >= self.max_text
-        item.encoding = page.encoding
-        item.content_sha256 = hashlib.sha256(page.text.encode("utf-8")).hexdigest()
-        item.pub_date = page.pub_date.isoformat() if page.pub_date else None
-        item.pub_date_source = page.pub_date_source
-        item.written_date = page.written_date.isoformat() if page.written_date else None
-        item.doc_number = page.doc_number
-        item.index_number = page.index_number
-        item.column_path = list(page.column_path)
-        item.site_code = page.footer.site_code
-        item.site_code_meta = page.footer.site_code_meta
-        item.icp = page.footer.icp
-        item.police_code = page.footer.police
-        item.conac = page.footer.conac
-        item.meta = dict(page.meta)
-        item.script_built = page.script_built
-        item.list_items = [
-            {"title": li.title, "url": li.url, "date": li.date.isoformat() if li.date else None}
-            for li in page.list_items
-        ]
+        content = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
         if self.gkml_api and fetch_status == "ok" and b"_CONFIG" in response.body:
-            yield from self._gkml_api_requests(unit, response, item.column_path)
-        if page.script_built and self.render and not item.rendered and fetch_status == "ok":
+            yield from self._gkml_api_requests(unit, response, list(content.column_path))
+        if content.script_built and self.render and not fetched["rendered"] and fetch_status == "ok":
             # The static list is empty and a script fills it: fetch it once more in Chromium.
             # The static row is kept (as script-built, unrendered) unless the render succeeds.
             yield self._render_request(unit, response.url, rerender=True)
         follow = fetch_status == "ok"
-        seen: set[str] = set()
-        for link in page.links:
-            if link.url in seen:
+        links: dict[str, LinkRecord] = {}
+        for link in content.links:
+            if link.to_url in links:
                 continue
-            seen.add(link.url)
-            in_scope = unit.in_scope(link.url)
-            item.links.append((link.url, link.text, link.attachment, in_scope))
+            in_scope = unit.in_scope(link.to_url)
+            links[link.to_url] = link._replace(in_scope=in_scope)
             if follow and in_scope:
-                yield from self._follow(unit, link.url, response.meta.get("depth", 0) + 1)
+                yield from self._follow(unit, link.to_url, response.meta.get("depth", 0) + 1)
         if keep:
-            yield self._mark_change(item, response)
+            is_home = original in unit.start_urls or response.url in unit.start_urls
+            page = PageRecord(**vars(content) | fetched | {
+                "kind": "home" if is_home else content.kind, "links": tuple(links.values()),
+                "content_sha256": hashlib.sha256(content.text.encode("utf-8")).hexdigest()})
+            yield self._mark_change(page, response)
 
-    def _mark_change(self, item: PageItem, response: Response) -> PageItem:
+    def _mark_change(self, page: PageRecord, response: Response) -> FetchedPage:
         """Versus the crawl this one revisits: new, changed or unchanged (by content hash)."""
-        how = response.meta.get("zwgk_stored")
-        if how:
-            item.change = how
-            return item
-        if self.revisit is None or self.revisit.previous_crawl_id is None:
-            return item
-        previous = self.revisit.previous_page(item.unit_id, item.url)
-        if previous is None:
-            item.change = "new"
-        elif item.content_sha256 is not None:
-            item.change = "unchanged" if item.content_sha256 == previous.content_sha256 else "changed"
-        else:
-            body_sha = hashlib.sha256(response.body).hexdigest()
-            item.change = "unchanged" if body_sha == previous.body_sha256 else "changed"
-        return item
+        change = response.meta.get("zwgk_stored")
+        if not change and self.revisit is not None and self.revisit.previous_crawl_id is not None:
+            previous = self.revisit.previous_page(page.unit_id, page.url)
+            if previous is None:
+                change = "new"
+            elif page.content_sha256 is not None:
+                change = "unchanged" if page.content_sha256 == previous.content_sha256 else "changed"
+            else:
+                body_sha = hashlib.sha256(response.body).hexdigest()
+                change = "unchanged" if body_sha == previous.body_sha256 else "changed"
+        return FetchedPage(dataclasses.replace(page, change=change) if change else page, response.body)
 
     def _gkml_api_requests(self, unit: Unit, response: Response, column_path: list[str]):
         """A gkmlpt directory page names its site id and category tree in window._CONFIG;
@@ -359,18 +335,13 @@ class PortalSpider(scrapy.Spider):
             yield from self._reuse_stored(response) or ()
             return
         column = response.meta.get("zwgk_gkml_column", [])
-        item = PageItem(
-            unit_id=unit.id, url=response.meta.get("redirect_urls", [response.url])[0], final_url=response.url,
-            status=response.status, fetch_status="ok" if response.status < 400 else "http_error",
-            fetched_at=_now(), content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-            depth=response.meta.get("depth", 0), size=len(response.body), body=response.body,
-            kind="list", title=column[-1] if column else "", column_path=column,
-        )
+        fetch_status = "ok" if response.status < 400 else "http_error"
+        kind, items, links = "list", [], []
         try:
             data = json.loads(response.body[:5_000_000])
             articles = data.get("articles") or []
         except (ValueError, AttributeError):
-            item.kind, articles = "other", []
+            kind, articles = "other", []
         for article in articles[:2000]:
             if not isinstance(article, dict) or not article.get("url"):
                 continue
@@ -378,12 +349,19 @@ class PortalSpider(scrapy.Spider):
             stamp = article.get("display_publish_time") or article.get("created_at") or ""
             date = parse_cn_date(str(stamp)) if stamp else None
             title = str(article.get("title", ""))[:300]
-            item.list_items.append({"title": title, "url": url, "date": date.isoformat() if date else None})
+            items.append(ListItem(title, url, date))
             in_scope = unit.in_scope(url)
-            item.links.append((url, title, None, in_scope))
-            if in_scope and item.fetch_status == "ok":
+            links.append(LinkRecord(url, title, None, in_scope))
+            if in_scope and fetch_status == "ok":
                 yield from self._follow(unit, url, response.meta.get("depth", 0) + 1)
-        yield self._mark_change(item, response)
+        page = PageRecord(
+            unit_id=unit.id, url=response.meta.get("redirect_urls", [response.url])[0], final_url=response.url,
+            status=response.status, fetch_status=fetch_status, fetched_at=_now(),
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
+            depth=response.meta.get("depth", 0), size=len(response.body), kind=kind,
+            title=column[-1] if column else "", column_path=tuple(column), list_items=tuple(items), links=tuple(links),
+        )
+        yield self._mark_change(page, response)
 
     def on_error(self, failure):
         request = failure.request
@@ -402,7 +380,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"zwgk/failure/{fetch_status}")
         logger.debug("%s %s: %s", fetch_status, request.url, exc)
         unit = self.units_by_id.get(unit_id)
-        yield PageItem(
+        yield FetchedPage(PageRecord(
             unit_id=unit_id,
             url=original,
             final_url=request.url,
@@ -413,7 +391,7 @@ class PortalSpider(scrapy.Spider):
             fetched_at=_now(),
             depth=request.meta.get("depth", 0),
             referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
-        )
+        ))
 
 
 async def stay_in_scope(page, request) -> None:
@@ -511,11 +489,11 @@ class CountyPortalsSpider(PortalSpider):
     """Government portals: the county-level governments and the municipal government and office."""
 
     name = "county_portals"
-    unit_kinds = ("county", "municipal-government")
+    unit_kinds = GOVERNMENT_KINDS
 
 
 class DepartmentPortalsSpider(PortalSpider):
     """The municipal departments' sites (sections of the municipal portal)."""
 
     name = "department_portals"
-    unit_kinds = ("municipal-department",)
+    unit_kinds = DEPARTMENT_KINDS

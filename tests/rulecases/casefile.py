@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from rules.model import LinkRecord, ListEntry, PageRecord, UnitInfo, UnitPages
+from rules.model import LinkRecord, ListItem, PageRecord, UnitInfo, UnitPages
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -19,7 +19,7 @@ def _date(value):
 
 
 def page_from_dict(d: dict) -> PageRecord:
-    d = dict(d)
+    d = {"status": 200} | d  # a case page answered 200 unless it says otherwise
     links = tuple(
         LinkRecord(
             to_url=link["to_url"],
@@ -31,7 +31,7 @@ def page_from_dict(d: dict) -> PageRecord:
         )
         for link in d.pop("links", [])
     )
-    items = tuple(ListEntry(i["title"], i["url"], _date(i.get("date"))) for i in d.pop("list_items", []))
+    items = tuple(ListItem(i["title"], i["url"], _date(i.get("date"))) for i in d.pop("list_items", []))
     return PageRecord(
         links=links,
         list_items=items,

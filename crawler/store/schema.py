@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
-import socket
-import zlib
 from pathlib import Path
-from typing import Any
-
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -50,8 +43,7 @@ def m001_crawl_tables(db: sqlite_utils.Database) -> None:
             "final_url": str,
             "redirected": int,
             "status": int,  # HTTP status; NULL when no response (blocked, error)
-            # ok | http_error | blocked (403/429/451) | blocked_robots | error | offsite_redirect
-            "fetch_status": str,
+            "fetch_status": str,  # a rules.vocab.FETCH_STATUSES word
             "error": str,
             "content_type": str,
             "fetched_at": str,
@@ -197,6 +189,12 @@ def m005_resume_and_revisit(db: sqlite_utils.Database) -> None:
     db["pages"].add_column("change", str)
 
 
+@MIGRATIONS()
+def m006_finding_legal_basis(db: sqlite_utils.Database) -> None:
+    # A finding carries the rule's legal basis, so the report and the export can cite it.
+    db["findings"].add_column("legal_basis", str)  # JSON list
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)
@@ -220,137 +218,15 @@ def utcnow() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def start_crawl(
-    db: sqlite_utils.Database,
-    *,
-    spider: str,
-    units: list[str],
-    units_file: str,
-    settings: dict[str, Any],
-    tool_version: str,
-    previous_crawl_id: int | None = None,
-) -> int:
-    with db.atomic():
-        table = db["crawl_runs"]
-        table.insert(
-            {
-                "spider": spider,
-                "started_at": utcnow(),
-                "status": "running",
-                "units": json.dumps(units, ensure_ascii=False),
-                "units_file": units_file,
-                "settings": json.dumps(settings, ensure_ascii=False, sort_keys=True, default=str),
-                "tool_version": tool_version,
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "previous_crawl_id": previous_crawl_id,
-            }
-        )
-        return int(table.last_pk)
+def open_readonly(path: str | Path) -> sqlite_utils.Database:
+    """A connection that can never write (audit workers): a killed audit leaves nothing half-written."""
+    import sqlite3
+
+    db = sqlite_utils.Database(sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True))
+    db.execute("PRAGMA busy_timeout = 10000")
+    return db
 
 
-def run_is_alive(run: dict) -> bool:
-    """Whether the process that recorded a 'running' crawl still runs (on this host)."""
-    if run.get("status") != "running":
-        return False
-    if run.get("host") and run["host"] != socket.gethostname():
-        return True  # another machine's process: we cannot tell, so do not touch it
-    if not run.get("pid"):
-        return False
-    try:
-        os.kill(int(run["pid"]), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def run_state(run: dict) -> str:
-    """running | killed (left 'running' by a dead process) | finished | interrupted."""
-    if run.get("status") == "running" and not run_is_alive(run):
-        return "killed"
-    return run.get("status") or "unknown"
-
-
-def resumable_crawl(db: sqlite_utils.Database, spider: str | None = None) -> dict | None:
-    """The newest crawl that stopped before finishing (killed or interrupted), if it is the newest run."""
-    rows = list(db.query("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1"))
-    if not rows or run_state(rows[0]) not in ("killed", "interrupted"):
-        return None
-    if spider is not None and rows[0]["spider"] != spider:
-        return None
-    return rows[0]
-
-
-def reopen_crawl(db: sqlite_utils.Database, crawl_id: int) -> None:
-    """Mark a killed or interrupted run as running again, by this process."""
-    with db.atomic():
-        run = db["crawl_runs"].get(crawl_id)
-        db["crawl_runs"].update(crawl_id, {
-            "status": "running", "finished_at": None, "finish_reason": None,
-            "pid": os.getpid(), "host": socket.gethostname(), "resumed": (run.get("resumed") or 0) + 1,
-        })
-
-
-def previous_finished_crawl(db: sqlite_utils.Database, units: list[str], before: int | None = None) -> int | None:
-    """The newest finished crawl that covered all of `units` (the base of an incremental crawl)."""
-    for run in db.query("SELECT id, units FROM crawl_runs WHERE status = 'finished' ORDER BY id DESC"):
-        if before is not None and run["id"] >= before:
-            continue
-        if set(units) <= set(json.loads(run["units"] or "[]")):
-            return run["id"]
-    return None
-
-
-def finish_crawl(
-    db: sqlite_utils.Database, crawl_id: int, *, reason: str, stats: dict[str, Any]
-) -> None:
-    status = "finished" if reason == "finished" else "interrupted"
-    with db.atomic():
-        update_link_targets(db, crawl_id)
-        db["crawl_runs"].update(
-            crawl_id,
-            {
-                "finished_at": utcnow(),
-                "status": status,
-                "finish_reason": reason,
-                "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
-            },
-        )
-
-
-def update_link_targets(db: sqlite_utils.Database, crawl_id: int) -> None:
-    """Links learn the status of their target only once every page is stored."""
-    db.execute(
-        """
-        UPDATE links SET
-          target_status = (SELECT p.status FROM pages p WHERE p.crawl_id = links.crawl_id
-                           AND p.unit_id = links.unit_id AND p.url = links.to_url),
-          target_fetch_status = (SELECT p.fetch_status FROM pages p WHERE p.crawl_id = links.crawl_id
-                           AND p.unit_id = links.unit_id AND p.url = links.to_url)
-        WHERE crawl_id = ?
-        """,
-        [crawl_id],
-    )
-
-
-def store_body(db: sqlite_utils.Database, body: bytes) -> str:
-    """Store a raw body once under its SHA-256; callers hold the transaction."""
-    sha = hashlib.sha256(body).hexdigest()
-    db["bodies"].insert(
-        {"sha256": sha, "size": len(body), "body": zlib.compress(body, 6)},
-        ignore=True,
-    )
-    return sha
-
-
-def load_body(db: sqlite_utils.Database, sha256: str) -> bytes | None:
-    rows = list(db.execute("SELECT body FROM bodies WHERE sha256 = ?", [sha256]).fetchall())
-    return zlib.decompress(rows[0][0]) if rows else None
-
-
-def latest_crawl_id(db: sqlite_utils.Database, *, finished_only: bool = False) -> int | None:
-    where = "WHERE status = 'finished'" if finished_only else ""
-    row = db.execute(f"SELECT max(id) FROM crawl_runs {where}").fetchone()
-    return row[0] if row and row[0] is not None else None
+def db_file(db: sqlite_utils.Database) -> str:
+    """The database's file ('' for an in-memory database)."""
+    return db.execute("PRAGMA database_list").fetchone()[2] or ""

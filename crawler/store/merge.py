@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from audits import db as store
+from crawler.store import crawls, schema
 
 
 class MergeError(Exception):
@@ -25,9 +25,9 @@ def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Pa
     for path in parts:
         if path.resolve() == target_path.resolve():
             raise MergeError(f"{path}: a part cannot also be the target")
-        part = store.open_db(path, create=False)  # migrates an older part to the same schema
+        part = schema.open_db(path, create=False)  # migrates an older part to the same schema
         try:
-            crawl_id = store.latest_crawl_id(part)
+            crawl_id = crawls.latest_crawl_id(part)
             if crawl_id is None:
                 raise MergeError(f"{path}: no crawl run to merge")
             runs.append((path, part["crawl_runs"].get(crawl_id)))
@@ -38,13 +38,13 @@ def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Pa
         raise MergeError(f"the parts come from different spiders: {', '.join(sorted(spiders))}")
     units = sorted({u for _, run in runs for u in json.loads(run["units"] or "[]")})
     first = runs[0][1]
-    states = [store.run_state(run) for _, run in runs]
+    states = [crawls.run_state(run) for _, run in runs]
     warc_dir = target_path.resolve().parent / "warc"
     warc_dir.mkdir(parents=True, exist_ok=True)
     page_cols = [c for c in target["pages"].columns_dict if c not in ("id", "crawl_id", "warc_file")]
     cols = ", ".join(page_cols)
     with target.atomic():
-        new_id = store.start_crawl(target, spider=first["spider"], units=units, units_file=first["units_file"],
+        new_id = crawls.start_crawl(target, spider=first["spider"], units=units, units_file=first["units_file"],
                                    settings=json.loads(first["settings"] or "{}"), tool_version=first["tool_version"])
         target["crawl_runs"].update(new_id, {"started_at": min(run["started_at"] for _, run in runs)})
     for k, (path, run) in enumerate(runs, 1):
@@ -79,12 +79,12 @@ def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Pa
         finally:
             target.execute("DETACH DATABASE part")
     with target.atomic():
-        store.update_link_targets(target, new_id)
+        crawls.update_link_targets(target, new_id)
         finished = all(state == "finished" for state in states)
         target["crawl_runs"].update(new_id, {
             "status": "finished" if finished else "interrupted",
             "finish_reason": "merged" if finished else "merged from unfinished parts",
-            "finished_at": max((run["finished_at"] or "") for _, run in runs) or store.utcnow(),
+            "finished_at": max((run["finished_at"] or "") for _, run in runs) or schema.utcnow(),
             "warc_file": str(warc_dir / f"crawl-{new_id}-part1-0.warc.gz"),
             "stats": json.dumps({"merged_from": [{"file": str(p), "crawl_id": r["id"], "state": s}
                                                  for (p, r), s in zip(runs, states)]}, ensure_ascii=False),

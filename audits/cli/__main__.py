@@ -1,0 +1,3 @@
+from audits.cli import main
+
+main()

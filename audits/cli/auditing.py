@@ -1,0 +1,139 @@
+"""Commands of the audit stage: audit, rules."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from audits.cli import (
+    cli, crawl_option, db_option, fail, load_plan_or_fail, load_rules_or_fail, open_existing_db, parse_date,
+    plan_option, rules_option, units_option,
+)
+from crawler import store
+from crawler.units import UnitsError, default_units_path, load_units
+
+
+def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
+             rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None, screenshots: str = "auto",
+             jobs: int = 0) -> int:
+    """Audit one stored crawl (default: the latest) and draw its evidence; returns the audit id."""
+    from audits.run import AuditError, run_audit
+
+    as_of = parse_date(as_of_text)
+    db = open_existing_db(db_path)
+    try:
+        if crawl_id is None:
+            crawl_id = store.latest_crawl_id(db)
+            if crawl_id is None:
+                fail(f"{db_path}: no crawl run yet; run `zwgk crawl` first")
+        units_path = units_file or _units_file_of_crawl(db, crawl_id) or default_units_path()
+        try:
+            units = load_units(units_path)
+        except UnitsError as exc:
+            fail(str(exc))
+        rules = load_rules_or_fail(rule_paths)
+        plan = load_plan_or_fail(plan_file, units_path)
+        try:
+            audit_id = run_audit(db, crawl_id=crawl_id, as_of=as_of, units=units, rules=rules, jobs=jobs,
+                                 plan=plan, plan_name=plan.meta.get("doc_number", "") if hasattr(plan, "meta") else "")
+        except AuditError as exc:
+            fail(str(exc))
+        counts = store.audit_counts(db, audit_id)
+        click.echo(f"audit {audit_id} of crawl {crawl_id} as of {as_of}: "
+                   + ", ".join(f"{k} {counts[k]}" for k in ("pass", "fail", "unknown", "manual")))
+        _screenshots(db, audit_id, db_path, screenshots)
+        return audit_id
+    finally:
+        db.close()
+
+
+def _screenshots(db, audit_id: int, db_path: Path, mode: str) -> None:
+    from audits.screenshots import capture_screenshots, chromium_available
+    from crawler.settings import ZWGK_CHROMIUM
+
+    if mode == "off":
+        return
+    if not chromium_available(ZWGK_CHROMIUM):
+        if mode == "on":
+            fail(f"--screenshots on needs {ZWGK_CHROMIUM} (apt-get install chromium)")
+        click.echo(f"screenshots skipped: {ZWGK_CHROMIUM} not found")
+        return
+    n = capture_screenshots(db, audit_id, db_path.resolve().parent / "screenshots", ZWGK_CHROMIUM)
+    click.echo(f"screenshots: {n} findings illustrated")
+
+
+def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
+    run = store.crawl_run(db, crawl_id)
+    if run and run["units_file"] and Path(run["units_file"]).exists():
+        return Path(run["units_file"])
+    return None
+
+
+@cli.command()
+@db_option(help="SQLite database with a crawl.")
+@crawl_option
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Date the audit judges deadlines and freshness against (default: today).")
+@click.option("--units", "units_file", type=click.Path(path_type=Path), default=None,
+              help="Units registry (default: the one the crawl used).")
+@rules_option
+@plan_option
+@click.option("--screenshots", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Draw the archived pages behind fail and task-28 findings in Chromium (auto: if installed).")
+@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes, one unit each at a time (0: one per CPU from 20,000 stored pages, else 1).")
+def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs) -> None:
+    """Evaluate every applicable rule for every unit of one stored crawl.
+
+    Exits 0 when the audit ran, whatever it found; non-zero only on a usage or data error.
+
+    \b
+    Example:
+        zwgk audit --db zwgk.db --as-of 2021-12-20
+    """
+    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs)
+
+
+@cli.command("rules")
+@rules_option
+@plan_option
+@units_option
+@click.option("--coverage", is_flag=True, help="Show, per plan task, the rules that serve it.")
+def rules_cmd(rule_paths, plan_file, units_file, coverage) -> None:
+    """List the rules (id, tasks, applies_to, automated/manual), or the task coverage.
+
+    \b
+    Example:
+        zwgk rules
+        zwgk rules --coverage
+    """
+    from rules.engine import coverage as task_coverage
+
+    rules = load_rules_or_fail(rule_paths)
+    if not coverage:
+        for r in rules:
+            a = r.applies_to
+            scope = ",".join(
+                (["plan"] if a.from_plan else []) + list(a.kinds) + list(a.units) + [f"role:{x}" for x in a.roles]
+            )
+            mode = "manual" if r.manual else "automated"
+            tasks = ",".join(map(str, r.tasks))
+            click.echo(f"{r.id:<9} tasks {tasks:<8} {mode:<9} {r.severity:<6} {scope:<40} {r.title}")
+        click.echo(f"{len(rules)} rules ({sum(r.automated for r in rules)} automated, {sum(r.manual for r in rules)} manual)")
+        return
+    plan = load_plan_or_fail(plan_file, units_file)
+    numbers = [t.number for t in plan.tasks]
+    table = task_coverage(rules, numbers)
+    automated = 0
+    for n in numbers:
+        row = table[n]
+        automated += bool(row["automated"])
+        state = "automated" if row["automated"] else ("manual" if row["manual"] else "NOT MAPPED")
+        ids = " ".join(row["automated"] + row["manual"])
+        click.echo(f"task {n:>2}  {state:<10} {ids}")
+    mapped = sum(1 for n in numbers if table[n]["automated"] or table[n]["manual"])
+    click.echo(f"{mapped}/{len(numbers)} tasks mapped, {automated} automated")
+    if mapped < len(numbers):
+        sys.exit(1)

@@ -1,0 +1,55 @@
+"""Shared vocabularies: the one place each list of words the stages exchange is defined.
+
+Pure data. The crawler produces fetch statuses and page kinds, the audit produces finding
+statuses, the registry and the rules name unit kinds and roles, the report labels them all
+in Chinese. A new word is added here and nowhere else.
+"""
+
+from __future__ import annotations
+
+# Units of the registry, and how the report names them.
+UNIT_KINDS = {
+    "county": "县（市、区）",
+    "municipal-government": "市政府",
+    "municipal-department": "市直部门",
+}
+# Which units each spider crawls (`scrapy crawl county_portals` / `department_portals`).
+GOVERNMENT_KINDS = ("county", "municipal-government")
+DEPARTMENT_KINDS = ("municipal-department",)
+
+# A unit's part in a plan task (落实单位): 牵头 / 落实 / 按职责分工 / 督促.
+ROLES = ("lead", "implement", "by_duty", "supervise")
+
+# What became of one request, and what that means in a finding. A link is broken (错链)
+# only when the site is at fault; a page we could not judge (slow, refused to us,
+# oversized) makes a check 'unknown' rather than a failure.
+FETCH_STATUSES = {
+    "ok": "正常",
+    "http_error": "HTTP 错误",
+    "error": "连接失败",
+    "redirect_loop": "重定向循环",
+    "tls_error": "HTTPS 证书/握手错误",
+    "timeout": "超时",
+    "too_large": "内容超过大小上限",
+    "blocked": "拒绝访问（403/429）",
+    "blocked_robots": "robots.txt 禁止抓取",
+    "offsite_redirect": "重定向到本单位范围以外",
+}
+BROKEN_STATUSES = frozenset({"http_error", "error", "redirect_loop", "tls_error"})
+UNDETERMINED_STATUSES = frozenset({"timeout", "too_large", "blocked"})
+# HTTP answers that refuse us rather than report a fault of the site.
+BLOCKING_HTTP_CODES = frozenset({401, 403, 429, 451})
+
+# What a stored page is.
+PAGE_KINDS = ("home", "list", "article", "attachment", "other")
+# Documents: once published they rarely change (an incremental crawl may carry them over).
+DOCUMENT_KINDS = ("article", "attachment")
+
+# A page versus the crawl an incremental crawl revisited, in the order `zwgk crawls` lists them.
+PAGE_CHANGES = ("new", "changed", "unchanged", "not_modified", "carried", "resumed")
+
+# Findings.
+FINDING_STATUSES = {"pass": "符合", "fail": "不符合", "unknown": "无法判断", "manual": "需人工核查"}
+SEVERITIES = ("high", "medium", "low")
+# A finding versus the previous audit (the plan's task 46 回头看).
+FINDING_CHANGES = {"new": "新增", "persisting": "仍存在", "resolved": "已整改"}
