@@ -69,6 +69,7 @@ _MARKERS = ("-", "—", "/", "－")  # explicit "none / not applicable" marks; a
 T2_ROWS = {"规章": (3, 3), "行政规范性文件": (3, 3), "规范性文件": (3, 3), "行政许可": (1, 3),
            "其他对外管理服务事项": (None, 3), "行政处罚": (1, 3), "行政强制": (1, 3),
            "行政事业性收费": (1, 2), "政府集中采购": (None, 2)}
+T2_HEADERS = ("本年制发件数", "本年新制作数量", "本年处理决定数量", "上一年项目数量", "本年收费金额", "采购总金额")
 T2_AMOUNTS = {("2021", "行政事业性收费", 0), ("2019", "政府集中采购", 1)}  # 万元 / 金额: decimals allowed
 T2_SIGNED_2019 = {"行政许可", "其他对外管理服务事项", "行政处罚", "行政强制", "行政事业性收费"}  # col 1 本年增/减
 
@@ -149,7 +150,7 @@ def parse_html(html: str) -> AnnualReport:
                      for v in r]
             if len(cells) == 15:
                 report.table4 = [_number(v) for v in cells]
-        elif ("本年制发件数" in flat or "本年新制作数量" in flat) and not report.table2:
+        elif any(h in flat for h in T2_HEADERS):  # one table, or one per 第二十条 item
             _fill_table2(report, rows)
     for table in tables:
         table.decompose()
@@ -339,8 +340,11 @@ PROSE_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("无法提供", r"无法提供" + _VERB + _N, "unable"),
     ("不予处理", r"不予处理" + _VERB + _N, "refuse"),
     ("其他处理", r"其他处理" + _VERB + _N, "other"),
-    ("行政复议", r"行政复议(?:案件)?(?:数)?(?:为|共)?" + _N + r"|(\d+)\s*件[^，。；,;\d件]{0,15}行政复议", "t4:0"),
-    ("行政诉讼", r"行政诉讼(?:案件)?(?:数)?(?:为|共)?" + _N + r"|(\d+)\s*件[^，。；,;\d件]{0,15}行政诉讼", "t4:1,2"),
+    # "N 件…行政复议" too, but never a number shared by both kinds ("行政复议和行政诉讼 N 件").
+    ("行政复议", r"行政复议(?:案件)?(?:数)?(?:为|共)?" + _N + r"|(\d+)\s*件[^，。；,;\d件]{0,15}行政复议(?![和、与及]行政诉讼)",
+     "t4:0"),
+    ("行政诉讼", r"(?<![和、与及])行政诉讼(?:案件)?(?:数)?(?:为|共)?" + _N
+     + r"|(\d+)\s*件(?:(?!行政复议)[^，。；,;\d件]){0,15}行政诉讼", "t4:1,2"),
 )
 _GROUPS = {"deny": [f"deny_{i}" for i in range(1, 9)], "unable": [f"unable_{i}" for i in range(1, 4)],
            "refuse": [f"refuse_{i}" for i in range(1, 6)], "open+partial": ["open", "partial"]}

@@ -375,3 +375,84 @@ def test_real_stcsm_label_less_rows_and_blank_total():
     assert report.table4 == [1.0, 0, 0, 0, 1.0] + [0.0] * 10  # heading numbered 三 in this report
     codes = {i.code for i in check(report) if i.code.startswith(("AR.T3", "AR.T4"))}
     assert codes == {"AR.T3.01", "AR.T3.03"}  # only the blank 总计 cell: everything else adds up
+
+
+# --- prose figures and table 2 ---------------------------------------------------------------
+
+def _with_prose(numbers, sentence):
+    return report_html("甲", 2020, numbers).replace("<h2>二、", f"<p>{sentence}</p><h2>二、", 1)
+
+
+def _prose_issues(html):
+    return [i for i in check(parse_html(html)) if i.code == "AR.T3.05"]
+
+
+def test_prose_figures_beyond_new_and_carried_are_compared():
+    numbers = report_numbers(random.Random(9))
+    t3, t4 = numbers["table3"], numbers["table4"]
+    deny = sum(t3[f"deny_{i}"][6] for i in range(1, 9))
+    right = (f"予以公开{t3['open'][6]}件，部分公开{t3['partial'][6]}件，不予公开{deny}件。"
+             f"政府信息公开行政复议{t4[4]}件，行政诉讼{t4[9] + t4[14]}件。")
+    assert _prose_issues(_with_prose(numbers, right)) == []
+    for wrong, what in ((f"予以公开{t3['open'][6] + 1}件", "予以公开"), (f"部分公开{t3['partial'][6] + 2}件", "部分公开"),
+                        (f"不予公开答复{deny + 1}件", "不予公开"), (f"行政复议{t4[4] + 1}件", "行政复议"),
+                        (f"行政诉讼案件{t4[9] + t4[14] + 3}件", "行政诉讼")):
+        issues = _prose_issues(_with_prose(numbers, wrong + "。"))
+        assert len(issues) == 1 and what in issues[0].message and issues[0].status == "fail", wrong
+        assert issues[0].expected != issues[0].actual
+
+
+def test_prose_figures_read_only_when_unambiguous():
+    numbers = report_numbers(random.Random(10))
+    t3 = numbers["table3"]
+    both = t3["open"][6] + t3["partial"][6]
+    for sentence in (
+        f"予以公开及部分公开{both}件。",                       # a joint figure is not 部分公开
+        f"予以公开{t3['open'][6]}件，去年予以公开{t3['open'][6] + 4}件。",  # two figures: which is this year's?
+        f"全年共受理政府信息公开申请{t3['new'][6] + t3['carried_in'][6]}件。",  # 受理 may include carried-over ones
+        f"本年收到申请{t3['new'][6] + 3}件（含上年结转{t3['carried_in'][6]}件）。",
+        "2件涉及政府信息公开的行政复议和行政诉讼已审结。",  # the number spans both kinds
+    ):
+        assert _prose_issues(_with_prose(numbers, sentence)) == [], sentence
+    issues = _prose_issues(_with_prose(numbers, f"予以公开和部分公开{both + 1}件。"))
+    assert len(issues) == 1 and "予以公开及部分公开" in issues[0].message
+
+
+def test_prose_broken_across_pdf_lines_is_read():
+    text = ("一、总体情况\n本年共收到政府信息公开申请 5 件，有 1 件涉及政府信息公开工作的行政复\n议。\n"
+            "一、本年新收政府信息公开申请数量 5 0 0 0 0 0 5\n二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0\n"
+            "四、政府信息公开行政复议、行政诉讼情况\n" + " ".join(["0"] * 15) + "\n五、存在的主要问题及改进情况\n")
+    issues = [i for i in check(parse_text(text)) if i.code == "AR.T3.05"]
+    assert [(i.status, i.expected, i.actual) for i in issues] == [("unknown", 0.0, 1.0)]
+
+
+def _t2(rows):
+    cells = "".join(f"<tr><td>{name}</td>" + "".join(f"<td>{c}</td>" for c in values) + "</tr>" for name, values in rows)
+    return ("<h2>二、主动公开政府信息情况</h2><table><tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td>"
+            f"<td>现行有效件数</td></tr>{cells}</table>")
+
+
+def test_table2_cells_are_non_negative_whole_numbers():
+    ok = [("规章", ["0", "0", "3"]), ("行政规范性文件", ["2", "/", "20"]), ("行政许可", ["1200"]),
+          ("行政事业性收费", ["4068.208"])]  # 万元: an amount may have decimals
+    assert [i for i in check(parse_html(_t2(ok))) if i.code == "AR.T2.01"] == []
+    bad = [("规章", ["-1", "0", "3"]), ("行政规范性文件", ["2.5", "1", "20"]), ("行政许可", ["&nbsp;"])]
+    issues = {i.where: i for i in check(parse_html(_t2(bad))) if i.code == "AR.T2.01"}
+    assert set(issues) == {"表二「规章」行", "表二「行政规范性文件」行", "表二「行政许可」行"}
+    assert all(i.status == "fail" for i in issues.values())
+    assert "负数" in issues["表二「规章」行"].message and "整数" in issues["表二「行政规范性文件」行"].message
+    assert "未填写" in issues["表二「行政许可」行"].message  # blank is not 0
+    text = "信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 -1 0 3\n行政规范性文件 2 1\n"
+    issues = [(i.where, i.status) for i in check(parse_text(text)) if i.code == "AR.T2.01"]
+    assert issues == [("表二「规章」行", "unknown"), ("表二「行政规范性文件」行", "unknown")]  # text: never fail
+
+
+def test_table2_2019_change_column_may_be_negative():
+    html = ("<table><tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
+            "<tr><td>行政许可</td><td>30</td><td>-2</td><td>900</td></tr></table>"
+            "<table><tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>"
+            "<tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr></table>")
+    report = parse_html(html)
+    assert report.version == "2019"
+    assert report.table2["行政许可"] == [30.0, -2.0, 900.0]
+    assert [i for i in check(report) if i.code == "AR.T2.01"] == []
