@@ -60,6 +60,12 @@ SECTIONS = (
     ("六", "其他需要报告的事项", r"六\s*[、.．]\s*其他需要报告的事项"),
 )
 PLACEHOLDERS = (r"统计期限自\s*至", r"[XＸ×]{2,}\s*年", r"\d{4}\s*年\s*[XＸ×]+\s*月", r"（\s*）件", r"填写")
+# Copying (30号: reports must not be 内容雷同). DATA, to move into the rule file that wires the
+# check: the share of a report's prose (4-character shingles, tables and numbers removed) that
+# also occurs in another report (the same unit's previous year, or another unit's) above which
+# the report counts as copied; and the least prose (Chinese characters) worth comparing.
+COPY_THRESHOLD = 0.8
+COPY_MIN_CHARS = 200
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _NUM = re.compile(r"^-?\d+(?:\.\d+)?$")
 _MARKERS = ("-", "—", "/", "－")  # explicit "none / not applicable" marks; a blank cell is not one
@@ -399,6 +405,34 @@ def check_carryover(previous: AnnualReport, current: AnnualReport) -> list[Issue
             out.append(Issue("AR.T3.04", bad, f"表三「{name}」列", "上一年度「结转下年度继续办理」应等于本年度「上年结转」",
                              before or 0.0, now or 0.0))
     return out
+
+
+# --- copying ----------------------------------------------------------------------------
+
+def _shingles(prose: str, k: int = 4) -> set[str]:
+    chars = "".join(re.findall(r"[\u4e00-\u9fff]", prose))  # no numbers, punctuation or spacing
+    return {chars[i:i + k] for i in range(len(chars) - k + 1)}
+
+
+def prose_similarity(prose: str, other: str) -> float:
+    """The share of `prose`'s 4-character shingles that also occur in `other` (0..1): how much of
+    this report repeats the other. Asymmetric on purpose: copying last year's text and adding a
+    paragraph still counts as copying."""
+    mine, theirs = _shingles(prose), _shingles(other)
+    return len(mine & theirs) / len(mine) if mine and theirs else 0.0
+
+
+def check_copy(report: AnnualReport, other: AnnualReport, threshold: float = COPY_THRESHOLD) -> list[Issue]:
+    """AR.COPY: `report`'s narrative repeats `other`'s (last year's, or another unit's) beyond the threshold.
+    Numbers are left out, so changing only the figures and the year does not make a report new. Prose
+    is plain text even in PDF/OCR reports (their errors only lower the score), so this is a fail."""
+    if min(len(re.findall(r"[\u4e00-\u9fff]", r.prose)) for r in (report, other)) < COPY_MIN_CHARS:
+        return []
+    share = prose_similarity(report.prose, other.prose)
+    if share < threshold:
+        return []
+    return [Issue("AR.COPY", "fail", "正文", f"正文与另一份年度报告雷同（{share:.0%} 重复，阈值 {threshold:.0%}）",
+                  threshold, round(share, 3))]
 
 
 def _row_label(key: str) -> str:

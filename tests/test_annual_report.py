@@ -6,7 +6,8 @@ import pytest
 
 from crawler.extract import decode_html
 from crawler.sample_portals.annual import FLAWS, report_html, report_numbers
-from rules.annual_report import check, check_carryover, parse_html, parse_text
+from rules.annual_report import (COPY_THRESHOLD, check, check_carryover, check_copy, parse_html, parse_text,
+                                 prose_similarity)
 from tests.conftest import SHARED
 
 REAL = SHARED / "real"
@@ -456,3 +457,52 @@ def test_table2_2019_change_column_may_be_negative():
     assert report.version == "2019"
     assert report.table2["行政许可"] == [30.0, -2.0, 900.0]
     assert [i for i in check(report) if i.code == "AR.T2.01"] == []
+
+
+# --- copying -----------------------------------------------------------------------------------
+
+PROSE = ("本机关坚持以人民为中心，围绕重点领域推进政务公开，及时发布政策文件并做好解读，"
+         "规范依申请公开办理流程，加强政府网站和政务新媒体管理，强化监督考核。") * 3
+
+
+def _prose_report(year, body, extra=""):
+    return parse_html(f"<h2>一、总体情况</h2><p>{year}年，{body}{extra}</p><table><tr><td>本年新收</td><td>{year}</td>"
+                      "</tr></table><h2>五、存在的主要问题及改进情况</h2><p>解读形式较为单一。</p>")
+
+
+def test_similarity_ignores_numbers_and_tables():
+    a = "2023年本机关主动公开信息1200条，召开新闻发布会12场，群众满意度持续提升。"
+    b = "2024年本机关主动公开信息1350条，召开新闻发布会15场，群众满意度持续提升。"
+    assert prose_similarity(a, b) == 1.0
+    assert prose_similarity(a, "深入推进基层政务公开标准化规范化建设，完善公开目录。") < 0.2
+    assert prose_similarity("", a) == 0.0
+    # Tables are not prose: the same figures in table cells do not make two reports alike.
+    assert "本年新收" not in _prose_report(2023, PROSE).prose
+
+
+def test_copied_report_is_a_finding_and_a_rewritten_one_is_not():
+    last_year = _prose_report(2023, PROSE)
+    copied = _prose_report(2024, PROSE, "新增一段：全年未收取信息处理费。")  # copied, one sentence added
+    issues = check_copy(copied, last_year)
+    assert [(i.code, i.status) for i in issues] == [("AR.COPY", "fail")]
+    assert issues[0].actual >= COPY_THRESHOLD
+    rewritten = _prose_report(2024, "今年聚焦营商环境，集成发布惠企政策，开展阅办联动，针对申请量增长的压力组织"
+                                    "专题培训，编写典型案例，强化类案指导。" * 4)
+    assert check_copy(rewritten, last_year) == []
+    assert check_copy(_prose_report(2024, "内容较少。"), _prose_report(2023, "内容较少。")) == []  # too short to judge
+
+
+def test_real_reports_of_different_units_are_not_copies():
+    names = ["js_huaian_gov_2024_annual_report_pdfplumber.txt", "sh_gov_office_2025_annual_report_pdf_extract.txt",
+             "sh_stcsm_2024_annual_report_pdf_extract.txt"]
+    reports = [parse_text(real_text(n).decode("utf-8")) for n in names]
+    for a in reports:
+        for b in reports:
+            if a is not b:
+                assert check_copy(a, b) == []
+    # The same report a year on, with every figure and the place name changed, is still a copy.
+    import re
+
+    text = real_text(names[0]).decode("utf-8")
+    again = parse_text(re.sub(r"\d+", lambda m: str(int(m.group(0)) + 1), text).replace("淮安市", "宿迁市"))
+    assert [i.code for i in check_copy(again, reports[0])] == ["AR.COPY"]
