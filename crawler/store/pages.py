@@ -204,7 +204,7 @@ def _readable_attachments(db: sqlite_utils.Database, crawl_id: int, unit_id: str
             """SELECT url, body_sha256, content_type FROM pages WHERE crawl_id = ? AND unit_id = ?
                AND kind = 'attachment' AND body_sha256 IS NOT NULL
                AND (url LIKE '%.pdf' OR url LIKE '%.docx' OR url LIKE '%.doc' OR url LIKE '%.wps'
-                    OR content_type LIKE '%pdf%' OR content_type LIKE '%word%')""",
+                    OR content_type LIKE '%pdf%' OR content_type LIKE '%word%' OR content_type LIKE '%wps%')""",
             [crawl_id, unit_id],
         )
     }
