@@ -83,6 +83,7 @@ ZWGK_INCREMENTAL = True              # revisit the newest finished crawl of the 
 ZWGK_REVISIT_AFTER_DAYS = 30         # articles/attachments fetched more recently are carried over unrequested; 0 = always request
 ZWGK_RESUME_CRAWL = 0                # id of a killed/interrupted run to finish (zwgk crawl --resume)
 ZWGK_RENDER = "auto"                 # auto: render script-built lists and units' `render` URLs in Chromium | off
+ZWGK_MAX_LIST_PAGES = 30           # pages of one list read through its script pager (TRS, Hanweb, gkmlpt API)
 ZWGK_GKML_API = True                 # read gkmlpt lists from their JSON API (exact; no browser)
 ZWGK_CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download cannot work here
 ZWGK_REDIS_URL = ""                  # redis://host:6379/0 : share one crawl between processes (scrapy-redis)

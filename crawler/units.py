@@ -13,6 +13,8 @@ import yaml
 from rules.vocab import UNIT_KINDS
 
 DEFAULT_UNITS_FILE = "meizhou-units.yaml"
+# confirmed by the office | seen in a public source, to be confirmed | a guess
+URL_STATUSES = ("confirmed", "seen", "unconfirmed")
 _ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
 
@@ -142,8 +144,8 @@ def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
         if not p.startswith("/"):
             raise UnitsError(f"{where}.allowed_paths: {p!r} must start with '/'")
     url_status = entry.get("url_status", "unconfirmed")
-    if url_status not in ("confirmed", "unconfirmed"):
-        raise UnitsError(f"{where}.url_status: must be 'confirmed' or 'unconfirmed'")
+    if url_status not in URL_STATUSES:
+        raise UnitsError(f"{where}.url_status: must be one of {', '.join(URL_STATUSES)}")
     unit = Unit(
         id=uid,
         name=text("name"),

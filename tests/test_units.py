@@ -18,8 +18,9 @@ def test_shipped_registry_has_every_unit_of_the_plan():
                  "市工业和信息化局", "市政务服务数据管理局"]:
         assert any(u.short_name == name and u.kind == "municipal-department" for u in units), name
     # Never invent certainty: guessed URLs are marked.
-    assert by_id["meijiang"].url_status == "unconfirmed"
-    assert by_id["meixian"].url_status == "confirmed"
+    assert by_id["meijiang"].url_status == "seen" and by_id["wuhua"].url_status == "seen"
+    assert by_id["meixian"].url_status == "seen" and by_id["meixian"].start_urls == ("https://www.gdmx.gov.cn/",)
+    assert by_id["mz-czj"].url_status == "unconfirmed"  # a department path under the city portal, guessed
 
 
 def test_scope_respects_domains_ports_and_paths():

@@ -7,21 +7,19 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from OpenSSL import SSL
-from twisted.internet import defer, error
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, UsageError
+from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
+from crawler import cms
 from crawler.extract import extract, parse_cn_date
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
-from crawler.middlewares import OffsiteForUnit
+from crawler.failures import classify_failure
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
 from rules.model import LinkRecord, ListItem, PageRecord
 from rules.vocab import BLOCKING_HTTP_CODES, DEPARTMENT_KINDS, GOVERNMENT_KINDS
@@ -86,6 +84,7 @@ class PortalSpider(scrapy.Spider):
         self.render = str(settings.get("ZWGK_RENDER", "auto")).lower() not in ("off", "0", "false", "no")
         self.gkml_api = str(settings.get("ZWGK_GKML_API", True)).lower() not in ("off", "0", "false", "no")
         self.max_text = settings.getint("ZWGK_MAX_TEXT_CHARS", 100_000)
+        self.max_list_pages = settings.getint("ZWGK_MAX_LIST_PAGES", 30)
         self.max_query_variants = settings.getint("ZWGK_MAX_QUERY_VARIANTS", 100)
         self.depth_limit = settings.getint("DEPTH_LIMIT", 0)
         self.query_variants: dict[tuple[str, str, str], int] = {}
@@ -149,23 +148,41 @@ class PortalSpider(scrapy.Spider):
         page = self.revisit.previous_page(unit.id, url)
         return page if page is not None and self.revisit.carry_over(page) else None
 
-    def _request(self, unit: Unit, url: str) -> scrapy.Request | None:
+    def _request(self, unit: Unit, url: str, *, form: dict[str, str] | None = None,
+                 column: list[str] | None = None) -> scrapy.Request | None:
+        """A GET of `url`, or with `form` a POST of a list's further records (Hanweb's pager),
+        stored as a list page of `column`."""
         if not self._claim(unit, url):
             return None
-        if self.render and any(pattern in url for pattern in unit.render):
+        if self.render and form is None and any(pattern in url for pattern in unit.render):
             return self._render_request(unit, url)
-        return scrapy.Request(
-            url,
-            callback=self.parse_page,
-            errback=self.on_error,
-            meta={
-                "zwgk_unit": unit.id,
-                "handle_httpstatus_list": ERROR_STATUSES,
-                # One politeness slot per site (host:port): departments inside the city
-                # portal share the city portal's slot.
-                "download_slot": urlsplit(url).netloc.lower(),
-            },
-        )
+        meta = {
+            "zwgk_unit": unit.id,
+            "handle_httpstatus_list": ERROR_STATUSES,
+            # One politeness slot per site (host:port): departments inside the city
+            # portal share the city portal's slot.
+            "download_slot": urlsplit(url).netloc.lower(),
+        }
+        if form is not None:
+            return scrapy.FormRequest(url, formdata=form, callback=self.parse_page, errback=self.on_error,
+                                      meta=meta | {"zwgk_records_of": column or []})
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta)
+
+    def _more_list_pages(self, unit: Unit, response: Response, column: list[str]):
+        """A list's further pages that its script pager (TRS, Hanweb) would load."""
+        text = response.text if isinstance(response, TextResponse) else ""
+        urls, capped = cms.trs_pager_urls(text, response.url, self.max_list_pages)
+        posts, capped_posts = cms.hanweb_pages(text, response.url, self.max_list_pages)
+        self._note_capped(unit, response.url, capped or capped_posts)
+        requests = [self._request(unit, url) for url in urls]
+        requests += [self._request(unit, url, form=form, column=column) for url, form in posts]
+        return [r for r in requests if r is not None]
+
+    def _note_capped(self, unit: Unit, url: str, capped: bool) -> None:
+        """A list longer than ZWGK_MAX_LIST_PAGES pages: the crawl says so in its stats."""
+        if capped:
+            self.crawler.stats.inc_value(f"zwgk/list_pages_capped/{unit.id}")
+            logger.info("list pages capped at %d: %s", self.max_list_pages, url)
 
     def _is_trap(self, unit: Unit, url: str) -> bool:
         """Crawler traps: endless calendars and paginations vary the query string of one
@@ -264,13 +281,20 @@ class PortalSpider(scrapy.Spider):
         )
         # A page already in this run (resumed) is parsed again only for the requests it yields.
         keep = response.meta.get("zwgk_stored") != "resumed"
-        if not _is_html(response, content_type):
+        records_of = response.meta.get("zwgk_records_of")  # a Hanweb pager's records (XML)
+        if records_of is None and not _is_html(response, content_type):
             if keep:
                 page = PageRecord(**fetched, kind="attachment" if fetch_status == "ok" else "other")
                 yield self._mark_change(page, response)
             return
 
         content = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
+        if records_of is not None:
+            content = dataclasses.replace(content, kind="list", column_path=tuple(records_of),
+                                          title=records_of[-1] if records_of else content.title)
+        if fetch_status == "ok":
+            for request in self._more_list_pages(unit, response, list(content.column_path)):
+                yield request
         if self.gkml_api and fetch_status == "ok" and b"_CONFIG" in response.body:
             yield from self._gkml_api_requests(unit, response, list(content.column_path))
         if content.script_built and self.render and not fetched["rendered"] and fetch_status == "ok":
@@ -310,23 +334,21 @@ class PortalSpider(scrapy.Spider):
     def _gkml_api_requests(self, unit: Unit, response: Response, column_path: list[str]):
         """A gkmlpt directory page names its site id and category tree in window._CONFIG;
         its lists come from /gkmlpt/api/all/{category}: exact, and no browser needed."""
-        text = response.text if isinstance(response, TextResponse) else ""
-        sid = _GKML_SID.search(text)
-        tree = _GKML_TREE.search(text)
-        if not sid or not tree:
-            return
-        try:
-            nodes = json.loads(tree.group(1))
-        except ValueError:
-            self.crawler.stats.inc_value("zwgk/gkml_tree_unreadable")
-            return  # a JavaScript literal, not JSON: rendering remains the fallback
-        for node in _gkml_leaves(nodes):
-            api = urljoin(response.url, f"api/all/{node['id']}?page=1&sid={sid.group(1)}")
-            request = self._request(unit, api)
-            if request is not None:
-                request.callback = self.parse_gkml_api
-                request.meta["zwgk_gkml_column"] = [*column_path, str(node.get("name", ""))]
-                yield request
+        config = cms.gkml_config(response.text if isinstance(response, TextResponse) else "")
+        if config is None:
+            self.crawler.stats.inc_value("zwgk/gkml_config_unreadable")
+            return  # rendering remains the fallback
+        sid, leaves = config
+        for node in leaves:
+            yield from self._gkml_api_request(unit, cms.gkml_api_url(response.url, node["id"], sid),
+                                              [*column_path, str(node.get("name", ""))])
+
+    def _gkml_api_request(self, unit: Unit, url: str, column: list[str]):
+        request = self._request(unit, url)
+        if request is not None:
+            request.callback = self.parse_gkml_api
+            request.meta["zwgk_gkml_column"] = column
+            yield request
 
     def parse_gkml_api(self, response: Response):
         """One gkmlpt category's list, from its JSON, stored as a list page of that column."""
@@ -342,6 +364,11 @@ class PortalSpider(scrapy.Spider):
             articles = data.get("articles") or []
         except (ValueError, AttributeError):
             kind, articles = "other", []
+        if fetch_status == "ok" and kind == "list" and "page=1&" in response.url:
+            more, capped = cms.gkml_more_pages(response.url, data, self.max_list_pages)
+            self._note_capped(unit, response.url, capped)
+            for url in more:
+                yield from self._gkml_api_request(unit, url, column)
         for article in articles[:2000]:
             if not isinstance(article, dict) or not article.get("url"):
                 continue
@@ -408,69 +435,6 @@ async def stay_in_scope(page, request) -> None:
             await r.abort()
 
     await page.route("**/*", route)
-
-
-def classify_failure(exc: BaseException) -> str:
-    """The page status recorded for a request that got no usable response.
-
-    Each status says what happened, so audits can tell a broken link (the site's fault:
-    http_error, redirect_loop, error) from a page nobody could judge (timeout, too_large,
-    blocked, tls_error)."""
-    text = str(exc)
-    if isinstance(exc, OffsiteForUnit):
-        return "offsite_redirect"
-    if isinstance(exc, IgnoreRequest):
-        if "robots.txt" in text:
-            return "blocked_robots"
-        if "max redirections" in text:
-            return "redirect_loop"
-        if "DOWNLOAD_MAXSIZE" in text:
-            return "too_large"  # a compressed body (gzip bomb) beyond the limit once inflated
-        return "error"
-    causes = list(_causes(exc))
-    if any(isinstance(c, SSL.Error) for c in causes):
-        return "tls_error"
-    if any(isinstance(c, DownloadCancelledError) for c in causes):
-        # Scrapy's HTTP handler cancels a download only for DOWNLOAD_MAXSIZE (a declared
-        # or a received size beyond it); a timeout is DownloadTimeoutError.
-        return "too_large"
-    if any(isinstance(c, (DownloadTimeoutError, TimeoutError, defer.TimeoutError, error.TimeoutError))
-           for c in causes):
-        return "timeout"
-    return "error"
-
-
-def _causes(exc: BaseException):
-    """The exception, its __cause__ chain and the failures Twisted wraps (ResponseNeverReceived…)."""
-    stack, seen = [exc], set()
-    while stack:
-        e = stack.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        yield e
-        stack.append(e.__cause__)
-        stack.append(e.__context__)
-        for reason in getattr(e, "reasons", None) or []:
-            stack.append(getattr(reason, "value", None))
-
-
-_GKML_SID = re.compile(r"""["']?SID["']?\s*:\s*["'](\d+)["']""")
-_GKML_TREE = re.compile(r"""["']?TREE["']?\s*:\s*(\[.*?\])\s*,\s*["']?SERVICE_AREA_ID""", re.S)
-
-
-def _gkml_leaves(nodes) -> list[dict]:
-    """Leaf categories: no children and no jump_url (an external link, not a list)."""
-    out = []
-    for node in nodes if isinstance(nodes, list) else []:
-        if not isinstance(node, dict) or "id" not in node:
-            continue
-        children = node.get("children") or []
-        if children:
-            out.extend(_gkml_leaves(children))
-        elif not node.get("jump_url"):
-            out.append(node)
-    return out
 
 
 def _header(response: Response, name: bytes) -> str | None:
