@@ -22,6 +22,7 @@ from rules.engine import evaluate_unit
 from rules.loader import Rule
 from rules.matchers import spec_matchers
 from rules.model import Finding, UnitInfo
+from rules.vocab import FINDING_STATUSES
 
 
 # Below this many stored pages one process is faster: a worker costs ~1 s to start.
@@ -84,7 +85,7 @@ def run_audit(
                         if previous is not None else f for f in unit_findings)
         by_rule = {f.rule: {"status": f.status, "count": f.count} for f in unit_findings}
         score = score_unit(scheme, unit.id, by_rule, reachable=reachable)
-        counts = {k: sum(f.status == k for f in unit_findings) for k in ("pass", "fail", "unknown", "manual")}
+        counts = {k: sum(f.status == k for f in unit_findings) for k in FINDING_STATUSES}
         results.append({
             "unit_id": unit.id,
             "unit_name": unit.name,

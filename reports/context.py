@@ -11,7 +11,7 @@ import sqlite_utils
 from crawler import store
 from rules.model import Finding
 from rules.plan import INSPECTION_TASK
-from rules.vocab import UNIT_KINDS
+from rules.vocab import STATUS_ORDER, UNIT_KINDS
 
 
 class ReportError(Exception):
@@ -148,7 +148,7 @@ def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=N
     for number in sorted(set(by_task) | set(task_texts)):
         statuses = by_task.get(number, {})
         dedup = {}
-        for status in ("fail", "unknown", "manual", "pass"):
+        for status in STATUS_ORDER:
             seen = {uid for s in dedup.values() for uid, _ in s}
             dedup[status] = sorted({(uid, name) for uid, name in statuses.get(status, []) if uid not in seen})
         text, section = task_texts.get(number, ("", ""))

@@ -6,11 +6,11 @@ import csv
 from pathlib import Path
 
 from reports.context import ReportContext
-from rules.vocab import FINDING_STATUSES
+from rules.vocab import FINDING_STATUSES, STATUS_ORDER
 
 COLUMNS = ("单位代码", "单位名称", "任务", "任务内容", "结论", "检查规则", "问题说明", "证据网址", "整改期限", "整改情况")
 # A unit's status for a task: the worst of its findings for that task.
-_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "pass": 3}
+_ORDER = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 
 
 def ledger_rows(ctx: ReportContext, deadline: str = "") -> list[tuple]:

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from reports.context import ReportContext
 from rules.model import Evidence
-from rules.vocab import FINDING_STATUSES, UNIT_KINDS
+from rules.vocab import FINDING_STATUSES, STATUS_ORDER, UNIT_KINDS
 
 _SAFE_ID = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 
@@ -26,7 +26,7 @@ def make_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATUS_LABELS=FINDING_STATUSES, KIND_LABELS=UNIT_KINDS)
+    env.globals.update(STATUS_LABELS=FINDING_STATUSES, KIND_LABELS=UNIT_KINDS, STATUS_ORDER=STATUS_ORDER)
     env.filters["unit_file"] = unit_file
     env.filters["safe_url"] = safe_url
     return env

@@ -272,6 +272,10 @@ def _check_table3(report: AnnualReport, bad: str) -> list[Issue]:
             elif sum(parts) != total:
                 out.append(Issue("AR.T3.02", bad, f"表三「{name}」列（七）总计",
                                  "（一）至（六）各项之和应等于（七）总计", sum(parts), total))
+    if len(results) < 19:
+        # Too few result rows read to add them up: say so rather than skip the check silently.
+        out.append(Issue("AR.T3.02", "unknown", "表三（一）至（六）结果行",
+                         f"只读到 {len(results)} 个结果行（应为 19 个以上），无法核对各项之和"))
     blank = []
     for row, values in t3.items():
         if values[6] is None:

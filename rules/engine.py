@@ -51,6 +51,10 @@ def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
     except Exception as exc:  # a broken rule must not sink the audit, nor pass or fail silently
         logger.exception("rule %s failed on unit %s", rule.id, unit_pages.unit.id)
         return Result("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")
+    incomplete = unit_pages.incomplete_because
+    if result.status == "fail" and result.not_found and incomplete:
+        # Not found in a crawl that did not see everything: the document may still be there.
+        result = replace(result, status="unknown", detail=f"{result.detail}；但{incomplete}，不能断定缺失")
     if result.status == "fail" and not result.evidence and unit_pages.home is not None:
         # Evidence of absence: the page where the search started, as it was fetched.
         home = unit_pages.home

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from rules.matchers import MATCHERS, SELECTOR_KEYS
-from rules.vocab import ROLES, SEVERITIES, UNIT_KINDS
+from rules.vocab import FINDING_STATUSES, ROLES, SEVERITIES, UNIT_KINDS
 
 ID_RE = re.compile(r"^[A-Z]{2,4}-\d{3}$")
 TOP_KEYS = {
@@ -138,7 +138,7 @@ def parse_rule(raw: Any, where: str) -> Rule:
             raise err("evidence", "required for an automated rule (or set manual: true)")
         _check_spec(evidence, "evidence", err)
     message = raw.get("message", {})
-    if not isinstance(message, dict) or set(message) - {"pass", "fail", "unknown", "manual"}:
+    if not isinstance(message, dict) or set(message) - set(FINDING_STATUSES):
         raise err("message", "must map pass/fail/unknown/manual to text")
     return Rule(
         id=rid,

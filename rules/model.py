@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from rules.vocab import FETCH_STATUSES, FINDING_CHANGES, FINDING_STATUSES
+from rules.vocab import CRAWL_LIMITS, FETCH_STATUSES, FINDING_CHANGES, FINDING_STATUSES
 
 
 def why_not_fetched(page: "PageRecord | None", what: str = "首页") -> str:
@@ -144,6 +144,15 @@ class UnitPages:
     unit: UnitInfo
     pages: tuple[PageRecord, ...]
     crawl_finished: bool = True
+    limits: tuple[str, ...] = ()  # CRAWL_LIMITS words: why this unit's crawl may have missed pages
+
+    @property
+    def incomplete_because(self) -> str:
+        """Why a page not found may still exist on the site ('' when the crawl was complete)."""
+        reasons = [CRAWL_LIMITS.get(k, k) for k in self.limits]
+        if not self.crawl_finished:
+            reasons.insert(0, "本次抓取未正常结束")
+        return "；".join(reasons)
 
     @cached_property  # rules ask for it often; pages never change once loaded
     def home(self) -> PageRecord | None:
@@ -183,6 +192,9 @@ class Result:
     looked_for: str = ""
     looked_where: str = ""
     count: int | None = None  # how many offending items, where a deduction is per item
+    # A fail that says "not found" (as opposed to evidence of a fault): an incomplete crawl
+    # cannot prove an absence, so the engine turns it into unknown.
+    not_found: bool = False
 
     def __post_init__(self) -> None:
         if self.status not in FINDING_STATUSES:

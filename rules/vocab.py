@@ -48,8 +48,22 @@ DOCUMENT_KINDS = ("article", "attachment")
 # A page versus the crawl an incremental crawl revisited, in the order `zwgk crawls` lists them.
 PAGE_CHANGES = ("new", "changed", "unchanged", "not_modified", "carried", "resumed")
 
+# Why a unit's crawl may have missed pages (counted per unit in the crawl's stats,
+# zwgk/<reason>/<unit id>): a "not found" cannot then be a 不符合, only 无法判断.
+CRAWL_LIMITS = {
+    "page_limit_reached": "页面数达到每单位上限（ZWGK_MAX_PAGES_PER_UNIT），其余页面未抓取",
+    "list_pages_capped": "列表分页超过上限（ZWGK_MAX_LIST_PAGES），后续分页未读取",
+    "gkml_config_unreadable": "政府信息公开目录（gkmlpt）的栏目配置无法解析",
+    "render_failed": "脚本生成的列表在浏览器中渲染失败",
+}
+
 # Findings.
-FINDING_STATUSES = {"pass": "符合", "fail": "不符合", "unknown": "无法判断", "manual": "需人工核查"}
+# not_applicable: nothing was due or there was nothing to examine (e.g. no annual report due
+# yet before its deadline); never counted as 符合.
+FINDING_STATUSES = {"pass": "符合", "fail": "不符合", "unknown": "无法判断", "manual": "需人工核查",
+                    "not_applicable": "不适用"}
+# A unit's result for a plan task is the worst of its findings for that task, in this order.
+STATUS_ORDER = ("fail", "unknown", "manual", "pass", "not_applicable")
 SEVERITIES = ("high", "medium", "low")
 # A finding versus the previous audit (the plan's task 46 回头看).
 FINDING_CHANGES = {"new": "新增", "persisting": "仍存在", "resolved": "已整改"}

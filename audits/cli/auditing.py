@@ -13,6 +13,7 @@ from audits.cli import (
 )
 from crawler import store
 from crawler.units import UnitsError, default_units_path, load_units
+from rules.vocab import FINDING_STATUSES
 
 
 def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
@@ -42,7 +43,7 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
             fail(str(exc))
         counts = store.audit_counts(db, audit_id)
         click.echo(f"audit {audit_id} of crawl {crawl_id} as of {as_of}: "
-                   + ", ".join(f"{k} {counts[k]}" for k in ("pass", "fail", "unknown", "manual")))
+                   + ", ".join(f"{k} {counts[k]}" for k in FINDING_STATUSES))
         _screenshots(db, audit_id, db_path, screenshots)
         return audit_id
     finally:

@@ -336,7 +336,7 @@ class PortalSpider(scrapy.Spider):
         its lists come from /gkmlpt/api/all/{category}: exact, and no browser needed."""
         config = cms.gkml_config(response.text if isinstance(response, TextResponse) else "")
         if config is None:
-            self.crawler.stats.inc_value("zwgk/gkml_config_unreadable")
+            self.crawler.stats.inc_value(f"zwgk/gkml_config_unreadable/{unit.id}")
             return  # rendering remains the fallback
         sid, leaves = config
         for node in leaves:
@@ -400,7 +400,7 @@ class PortalSpider(scrapy.Spider):
         if request.meta.get("zwgk_rerender"):
             # A failed render must not overwrite the static record: the page stays
             # script-built and unrendered, which audits report as 'unknown'.
-            self.crawler.stats.inc_value("zwgk/render_failed")
+            self.crawler.stats.inc_value(f"zwgk/render_failed/{unit_id}")
             logger.warning("rendering %s failed: %s", request.url, exc)
             return
         fetch_status = classify_failure(exc)

@@ -5,7 +5,7 @@ audit and the report import it from here, and nothing here imports a later stage
 """
 
 from crawler.store.crawls import (
-    crawl_run, crawled_units, page_count, finish_crawl, latest_crawl_id, list_crawls, previous_finished_crawl, reopen_crawl, resumable_crawl,
+    crawl_limits, crawl_run, crawled_units, page_count, finish_crawl, latest_crawl_id, list_crawls, previous_finished_crawl, reopen_crawl, resumable_crawl,
     run_is_alive, run_state, start_crawl, unit_page_counts, update_link_targets, warc_rows,
 )
 from crawler.store.findings import (
@@ -19,7 +19,7 @@ from crawler.store.pages import (
 from crawler.store.schema import DatabaseError, db_file, open_db, open_readonly, utcnow
 
 __all__ = [
-    "DatabaseError", "StoredPage", "audit_counts", "audit_run", "copy_page", "crawl_run", "crawled_units", "db_file", "open_readonly", "page_count", "finish_crawl", "finished_audit_ids",
+    "DatabaseError", "StoredPage", "audit_counts", "audit_run", "copy_page", "crawl_limits", "crawl_run", "crawled_units", "db_file", "open_readonly", "page_count", "finish_crawl", "finished_audit_ids",
     "insert_audit", "insert_pages", "latest_audit_id", "latest_crawl_id", "list_crawls", "load_body", "load_findings",
     "load_unit_pages", "open_db", "page_body_ref", "page_from_row", "page_links", "page_row", "previous_finished_crawl",
     "previous_statuses", "reopen_crawl", "replayable_pages", "resumable_crawl", "run_is_alive", "run_state",

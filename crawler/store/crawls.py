@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler.store.schema import utcnow
-from rules.vocab import PAGE_CHANGES
+from rules.vocab import CRAWL_LIMITS, PAGE_CHANGES
 
 
 def start_crawl(
@@ -178,3 +178,15 @@ def crawled_units(db: sqlite_utils.Database, crawl_id: int) -> set[str]:
 
 def page_count(db: sqlite_utils.Database, crawl_id: int) -> int:
     return db.execute("SELECT count(*) FROM pages WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
+
+
+def crawl_limits(db: sqlite_utils.Database, crawl_id: int) -> dict[str, tuple[str, ...]]:
+    """Per unit, the CRAWL_LIMITS its crawl ran into (read from the crawl's stats)."""
+    run = crawl_run(db, crawl_id)
+    stats = json.loads((run or {}).get("stats") or "{}")
+    out: dict[str, list[str]] = {}
+    for key, value in stats.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == "zwgk" and parts[1] in CRAWL_LIMITS and value:
+            out.setdefault(parts[2], []).append(parts[1])
+    return {unit: tuple(sorted(reasons)) for unit, reasons in out.items()}

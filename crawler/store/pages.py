@@ -20,6 +20,7 @@ import sqlite_utils
 
 from crawler.attachments import attachment_text
 from crawler.extract import decode_html
+from crawler.store.crawls import crawl_limits
 from rules.model import LinkRecord, ListItem, PageRecord, UnitInfo, UnitPages
 
 # Held by the record but not in the `pages` row: links have their own table; html and
@@ -243,4 +244,5 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
                 and NEEDS_HTML.search(page.title)):
             page = dataclasses.replace(page, **_report_sources(db, page, page_links, attachments))
         pages.append(page)
-    return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished)
+    limits = crawl_limits(db, crawl_id).get(unit.id, ())
+    return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished, limits=limits)

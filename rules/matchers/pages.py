@@ -18,7 +18,7 @@ def match_page(spec: dict, ctx: Context) -> Result:
     looked_for = describe(where)
     if len(found) < min_count:
         return Result("fail", f"找到 {len(found)} 个符合条件的页面，要求至少 {min_count} 个",
-                      _evidence(found), looked_for, _where_all(ctx))
+                      _evidence(found), looked_for, _where_all(ctx), not_found=True)
     due = _date(spec.get("published_by"))
     if due is not None:
         on_time = [p for p in found if p.pub_date and p.pub_date <= due]
@@ -50,7 +50,7 @@ def match_column(spec: dict, ctx: Context) -> Result:
         failed = [p for p in ctx.pages if not p.ok and any(n in (p.title or "") for n in names)]
         if failed:
             return Result("unknown", "栏目页面未能取得", _evidence(failed), looked_for)
-        return Result("fail", "未找到该栏目", (), looked_for, _where_all(ctx))
+        return Result("fail", "未找到该栏目", (), looked_for, _where_all(ctx), not_found=True)
     if all(p.script_built and not p.rendered and not p.list_items for p in pages):
         return Result("unknown", "栏目列表由脚本生成，未经浏览器渲染无法判断", _evidence(pages), looked_for)
     items = [i for p in pages for i in p.list_items]
@@ -86,7 +86,8 @@ def match_link(spec: dict, ctx: Context) -> Result:
     elif on == "pages":
         pages = select(ctx.pages, spec.get("where", {}))
         if not pages:
-            return Result("fail", "未找到需要检查链接的页面", (), describe(spec.get("where", {})), _where_all(ctx))
+            return Result("fail", "未找到需要检查链接的页面", (), describe(spec.get("where", {})), _where_all(ctx),
+                          not_found=True)
     else:
         pages = [p for p in ctx.pages if p.ok]
     anchor_re, url_re = spec.get("anchor"), spec.get("url")
@@ -101,7 +102,10 @@ def match_link(spec: dict, ctx: Context) -> Result:
                 continue
             return Result("pass", f"找到链接「{link.anchor}」", (evidence_of(page, f"{link.anchor} → {link.to_url}"),))
     where = {"home": "首页", "pages": f"{len(pages)} 个相关页面"}.get(on, _where_all(ctx))
-    return Result("fail", "未找到该链接", _evidence(pages) if on == "pages" else (), looked_for, where)
+    # Missing from the home page is a fact about the page read; missing from the rest of the site
+    # is an absence only a complete crawl can show.
+    return Result("fail", "未找到该链接", _evidence(pages) if on == "pages" else (), looked_for, where,
+                  not_found=on != "home")
 
 
 @matcher("mentions", params=("where", "all"), required=("where", "all"), selectors=("where",))
@@ -112,7 +116,7 @@ def match_mentions(spec: dict, ctx: Context) -> Result:
     found = select(ctx.pages, where)
     looked_for = f"{describe(where)}；须包含：{'、'.join(words)}"
     if not found:
-        return Result("fail", "未找到相关页面", (), looked_for, _where_all(ctx))
+        return Result("fail", "未找到相关页面", (), looked_for, _where_all(ctx), not_found=True)
     corpus = "\n".join(p.title + "\n" + p.text for p in found)
     missing = [w for w in words if w not in corpus]
     if missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rules.matchers.base import MAX_EVIDENCE, Context, _as_list, _evidence, matcher
+from rules.matchers.base import MAX_EVIDENCE, Context, _as_list, _evidence, _where_all, matcher
 from rules.model import PageRecord, Result, evidence_of, why_not_fetched
 from rules.vocab import BROKEN_STATUSES, UNDETERMINED_STATUSES
 
@@ -48,8 +48,11 @@ def match_broken_links(spec: dict, ctx: Context) -> Result:
     broken: list[tuple[PageRecord, str]] = []
     undetermined: list[tuple[PageRecord, str]] = []
     seen: set[str] = set()
+    checked: set[str] = set()  # in-scope links whose target the crawl fetched (or tried to)
     for page in pages:
         for link in page.links:
+            if link.in_scope and link.target_fetch_status is not None:
+                checked.add(link.to_url)
             if not link.in_scope or link.to_url in seen:
                 continue
             if link.target_fetch_status in BROKEN_STATUSES:
@@ -68,7 +71,9 @@ def match_broken_links(spec: dict, ctx: Context) -> Result:
         evidence = tuple(evidence_of(p, f"未能判定：{url}") for p, url in undetermined[:MAX_EVIDENCE])
         return Result("unknown", f"{where}有 {len(undetermined)} 个链接未能判定（超时、拒绝访问或内容过大），"
                       f"已确认错链 {len(broken)} 个", evidence, "可访问的链接", where, count=len(broken))
-    return Result("pass", f"{where}无错链（检查 {sum(len(p.links) for p in pages)} 个链接）", count=len(broken))
+    if not checked:
+        return Result("unknown", f"{where}没有目标已抓取的站内链接，无从检查错链", (), "可访问的链接", where)
+    return Result("pass", f"{where}无错链（检查 {len(checked)} 个站内链接）", count=len(broken))
 
 
 @matcher("home_fresh", params=("days",), self_judging=True, basis="国办秘函〔2019〕19号")
@@ -95,7 +100,10 @@ def match_blank_columns(spec: dict, ctx: Context) -> Result:
     if len(blank) > limit:
         return Result("fail", f"{len(blank)} 个空白栏目（上限 {limit}）", _evidence(blank), "非空栏目",
                       count=len(blank))
-    return Result("pass", f"空白栏目 {len(blank)} 个", count=len(blank))
+    lists = sum(1 for p in ctx.pages if p.ok and p.kind == "list")
+    if not lists:
+        return Result("unknown", "本次抓取没有读到任何栏目列表页，无从检查空白栏目", (), "栏目列表页", _where_all(ctx))
+    return Result("pass", f"空白栏目 {len(blank)} 个（共检查 {lists} 个栏目页）", count=len(blank))
 
 
 @matcher("stale_columns", params=("types", "max"), required=("types",), basis="国办秘函〔2019〕19号")
@@ -125,6 +133,10 @@ def match_stale_columns(spec: dict, ctx: Context) -> Result:
                     stale.append((pages[0], f"{column}（{type_name}，最近 {newest or '无日期'}，时限 {conf['days']} 天）"))
                 break
     evidence = tuple(evidence_of(p, why) for p, why in stale[:MAX_EVIDENCE])
+    if checked == 0:
+        # No column of a known type was read: nothing was examined, so this cannot pass.
+        return Result("unknown", "未找到可按类型判断更新时限的栏目（已检查 0 个）", (),
+                      "、".join(spec["types"]) + "等类型的栏目", _where_all(ctx))
     if len(stale) > limit:
         return Result("fail", f"{len(stale)} 个栏目超期未更新：" + "；".join(w for _, w in stale), evidence,
                       f"超期未更新栏目不超过 {limit} 个", f"已检查 {checked} 个栏目", count=len(stale))
