@@ -5,7 +5,7 @@ import random
 import pytest
 
 from crawler.extract import decode_html
-from crawler.sample_portals.annual import FLAWS, report_html, report_numbers
+from audits.demo.annual import FLAWS, report_html, report_numbers
 from rules.annual_report import check, check_carryover, parse_html, parse_text
 from tests.conftest import SHARED
 
@@ -107,7 +107,7 @@ def test_text_mismatch_is_unknown_not_fail():
 
 def test_pdf_report_is_read_through_pdfplumber():
     from audits.store import pdf_text
-    from crawler.sample_portals.annual import report_pdf
+    from audits.demo.annual import report_pdf
 
     numbers = report_numbers(random.Random(11))
     body = report_pdf("平远县人民政府", 2020, numbers)
@@ -138,7 +138,7 @@ def test_docx_report_is_read():
     import docx
 
     from audits.store import attachment_text
-    from crawler.sample_portals.annual import T3_LABELS
+    from audits.demo.annual import T3_LABELS
 
     numbers = report_numbers(random.Random(12))
     document = docx.Document()

@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
-from crawler.sample_portals import SamplePortalServer, build_world
-from crawler.sample_portals.build import DEFECTS
+from audits.demo import SamplePortalServer, build_world
+from audits.demo.build import DEFECTS
 from crawler.units import load_units
 
 

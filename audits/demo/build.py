@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from crawler.sample_portals.annual import FLAWS, report_html, report_numbers, report_pdf
-from crawler.sample_portals.model import Resource, SampleUnit, Site, World
+from audits.demo.annual import FLAWS, report_html, report_numbers, report_pdf
+from audits.demo.model import Resource, SampleUnit, Site, World
 
 AS_OF = dt.date(2021, 12, 20)
 OUTSIDE = "outside"
