@@ -168,16 +168,18 @@ def _start_pages(server):
     return status
 
 
-def _served_as_truth(server, unit_id):
+def _served_as_truth(server, *unit_ids):
     """Every unit's start page answers (200, or 503 for a portal planted as down), and the
-    new units' sites hold exactly what their ground truth says."""
+    sites of `unit_ids` hold exactly what their ground truth says."""
     truth = server.ground_truth()["units"]
     for uid, status in _start_pages(server).items():
         assert status == (200 if truth[uid]["reachable"] else 503), uid
-    unit = server.world.unit(unit_id)
-    seen = _bfs(server, unit_id, "gbk" if unit.encoding == "gbk" else "utf-8")
-    assert set(seen) == set(truth[unit_id]["pages"])
-    assert len(seen) > 20  # a whole portal, not just a start page
+    for unit_id in unit_ids:
+        unit = server.world.unit(unit_id)
+        seen = _bfs(server, unit_id, "gbk" if unit.encoding == "gbk" else "utf-8")
+        assert set(seen) == set(truth[unit_id]["pages"]), unit_id
+        assert len(seen) > 20  # a whole portal, not just a start page
+    return truth
 
 
 def test_registry_with_units_no_table_knows():
@@ -188,13 +190,13 @@ def test_registry_with_units_no_table_knows():
     assert not {EXTRA_COUNTY["id"], EXTRA_DEPARTMENT["id"]} & (set(STYLES) | set(DEFECTS))
     world = build_world(registry=registry)
     assert [u.id for u in world.units] == [e["id"] for e in registry]
+    extras = [EXTRA_COUNTY, EXTRA_DEPARTMENT] + more
     with SamplePortalServer(world) as server:
-        truth = server.ground_truth()["units"]
-        for extra in [EXTRA_COUNTY, EXTRA_DEPARTMENT] + more:
-            assert truth[extra["id"]]["reachable"]
-            assert [i["state"] for i in truth[extra["id"]]["profile"]] == ["ok"]  # no planted defect
-            assert truth[extra["id"]]["profile"][0]["expect"] == "pass"
-            _served_as_truth(server, extra["id"])
+        truth = _served_as_truth(server, *[e["id"] for e in extras])
+    for extra in extras:
+        assert truth[extra["id"]]["reachable"]
+        assert [i["state"] for i in truth[extra["id"]]["profile"]] == ["ok"]  # no planted defect
+        assert truth[extra["id"]]["profile"][0]["expect"] == "pass"
     county, dept = world.unit(EXTRA_COUNTY["id"]), world.unit(EXTRA_DEPARTMENT["id"])
     assert county.site == county.id and county.base == "/"
     assert dept.site == "meizhou" and dept.base == "/zwgk/zfjg/ssjzx/"
