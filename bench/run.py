@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.sitegen import generate  # noqa: E402
 from audits.run import usable_cpus  # noqa: E402
-from crawler.sample_portals.server import LoopbackHTTPServer  # noqa: E402
+from audits.demo.server import LoopbackHTTPServer  # noqa: E402
 
 PY = sys.executable
 # The same request concurrency for every crawler: the site is ours, on loopback.

@@ -24,7 +24,7 @@ def tmp_db(tmp_path):
 @pytest.fixture(scope="session")
 def sample_server():
     """The sample portals on 127.0.0.1 (port 0), for the whole test session."""
-    from crawler.sample_portals import SamplePortalServer, build_world
+    from audits.demo import SamplePortalServer, build_world
 
     with SamplePortalServer(build_world(seed=2021)) as server:
         yield server

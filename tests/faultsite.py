@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.sample_portals.server import LoopbackHTTPServer
+from audits.demo.server import LoopbackHTTPServer
 
 SLOW = 4.0  # seconds; tests set DOWNLOAD_TIMEOUT below this
 

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from crawler.extract import decode_html
-from crawler.sample_portals.annual import FLAWS, report_html, report_numbers
+from audits.demo.annual import FLAWS, report_html, report_numbers
 from rules.annual_report import (COPY_THRESHOLD, check, check_carryover, check_copy, parse_html, parse_text,
                                  prose_similarity)
 from tests.conftest import SHARED
@@ -108,7 +108,7 @@ def test_text_mismatch_is_unknown_not_fail():
 
 def test_pdf_report_is_read_through_pdfplumber():
     from crawler.attachments import pdf_text
-    from crawler.sample_portals.annual import report_pdf
+    from audits.demo.annual import report_pdf
 
     numbers = report_numbers(random.Random(11))
     body = report_pdf("平远县人民政府", 2020, numbers)
@@ -139,7 +139,7 @@ def test_docx_report_is_read():
     import docx
 
     from crawler.attachments import attachment_text
-    from crawler.sample_portals.annual import T3_LABELS
+    from audits.demo.annual import T3_LABELS
 
     numbers = report_numbers(random.Random(12))
     document = docx.Document()
@@ -225,7 +225,7 @@ HEAD = "二、主动公开政府信息情况\n信息内容 本年制发件数 �
 
 
 def _text_table(numbers, quirk=lambda key, label, values: [f"{label} {values}"]):
-    from crawler.sample_portals.annual import T3_LABELS
+    from audits.demo.annual import T3_LABELS
 
     lines = HEAD.splitlines()
     for key, label in T3_LABELS:
@@ -288,7 +288,7 @@ def test_vertical_group_labels_one_character_per_line():
 
 
 def test_2019_format_order_has_one_other_row():
-    from crawler.sample_portals.annual import T3_LABELS
+    from audits.demo.annual import T3_LABELS
 
     numbers = report_numbers(random.Random(6))
     t3 = numbers["table3"]

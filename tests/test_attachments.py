@@ -18,7 +18,7 @@ HAVE_ANTIWORD = shutil.which("antiword") is not None
 def test_pdf_and_docx_are_read_and_broken_ones_are_empty():
     import docx
 
-    from crawler.sample_portals.annual import report_numbers, report_pdf
+    from audits.demo.annual import report_numbers, report_pdf
 
     body = report_pdf("平远县人民政府", 2020, report_numbers(random.Random(11)))
     assert "本年新收" in pdf_text(body)

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from crawler import store
-from crawler.sample_portals import SamplePortalServer, build_world
+from audits.demo import SamplePortalServer, build_world
 from tests.conftest import run_zwgk
 
 SETTINGS = ["-s", "ZWGK_RENDER=off", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",

@@ -25,7 +25,7 @@ ALLOWED = {
     "reports": {"rules", "crawler"},
 }
 MAX_LINES = 500
-SAMPLE_WORLD = ("audits/demo", "crawler/sample_portals")  # generated fixture content, exempt from the size limit
+SAMPLE_WORLD = ("audits/demo",)  # generated fixture content, exempt from the size limit
 
 
 def _modules():

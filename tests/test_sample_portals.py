@@ -1,6 +1,9 @@
 """The sample portals: deterministic, complete, and their ground truth agrees with what they serve."""
 
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -11,8 +14,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 
-from crawler.sample_portals import SamplePortalServer, build_world
-from crawler.sample_portals.build import DEFECTS
+from audits.demo import SamplePortalServer, build_world
+from audits.demo.build import DEFECTS
+from audits.demo.registry import STYLES, load_registry, style_for
 from crawler.units import load_units
 
 
@@ -142,3 +146,121 @@ def test_down_portal_answers_503(sample_server):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(sample_server.base_url("fengshun"))
     assert err.value.code == 503
+
+
+# --- any registry --------------------------------------------------------------------------
+
+# Units no table of the sample world knows: they must get a working, clean portal.
+EXTRA_COUNTY = {"id": "sample-xinqu", "name": "梅州市新区人民政府", "short_name": "新区", "kind": "county",
+                "start_urls": ["http://www.xinqu.example/"], "allowed_domains": ["xinqu.example"]}
+EXTRA_DEPARTMENT = {"id": "mz-sample-sjzx", "name": "梅州市数据中心", "short_name": "市数据中心",
+                    "kind": "municipal-department", "start_urls": ["http://www.meizhou.gov.cn/zwgk/zfjg/ssjzx/"]}
+
+
+def _start_pages(server):
+    status = {}
+    for u in server.world.units:
+        try:
+            with urllib.request.urlopen(server.base_url(u.id), timeout=10) as resp:
+                status[u.id] = resp.status
+        except urllib.error.HTTPError as err:
+            status[u.id] = err.code
+    return status
+
+
+def _served_as_truth(server, *unit_ids):
+    """Every unit's start page answers (200, or 503 for a portal planted as down), and the
+    sites of `unit_ids` hold exactly what their ground truth says."""
+    truth = server.ground_truth()["units"]
+    for uid, status in _start_pages(server).items():
+        assert status == (200 if truth[uid]["reachable"] else 503), uid
+    for unit_id in unit_ids:
+        unit = server.world.unit(unit_id)
+        seen = _bfs(server, unit_id, "gbk" if unit.encoding == "gbk" else "utf-8")
+        assert set(seen) == set(truth[unit_id]["pages"]), unit_id
+        assert len(seen) > 20  # a whole portal, not just a start page
+    return truth
+
+
+def test_registry_with_units_no_table_knows():
+    # A few more counties, so the derived presentations (template, encoding, dates) vary.
+    more = [{**EXTRA_COUNTY, "id": f"sample-county-{n}", "name": f"第{n}县人民政府", "short_name": f"第{n}县"}
+            for n in range(6)]
+    registry = load_registry() + [EXTRA_COUNTY, EXTRA_DEPARTMENT] + more
+    assert not {EXTRA_COUNTY["id"], EXTRA_DEPARTMENT["id"]} & (set(STYLES) | set(DEFECTS))
+    world = build_world(registry=registry)
+    assert [u.id for u in world.units] == [e["id"] for e in registry]
+    extras = [EXTRA_COUNTY, EXTRA_DEPARTMENT] + more
+    with SamplePortalServer(world) as server:
+        truth = _served_as_truth(server, *[e["id"] for e in extras])
+    for extra in extras:
+        assert truth[extra["id"]]["reachable"]
+        assert [i["state"] for i in truth[extra["id"]]["profile"]] == ["ok"]  # no planted defect
+        assert truth[extra["id"]]["profile"][0]["expect"] == "pass"
+    county, dept = world.unit(EXTRA_COUNTY["id"]), world.unit(EXTRA_DEPARTMENT["id"])
+    assert county.site == county.id and county.base == "/"
+    assert dept.site == "meizhou" and dept.base == "/zwgk/zfjg/ssjzx/"
+    assert f"{EXTRA_COUNTY['name']}办公室" == county.footer["host"]
+    # The units the tables know are built as in the default world.
+    default = build_world()
+    for uid in ("meijiang", "xingning", "mz-czj"):
+        assert world.unit(uid).profile == default.unit(uid).profile
+    assert _snapshot_of(world, "xingning") == _snapshot_of(default, "xingning")
+
+
+def _snapshot_of(world, site_key):
+    return {p: (r.status, r.body) for p, r in world.sites[site_key].resources.items()}
+
+
+def test_derived_presentation_is_the_same_in_every_process():
+    code = "from audits.demo.registry import style_for; print(style_for('sample-xinqu'))"
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert outs == {f"{style_for('sample-xinqu')}\n"}
+
+
+@pytest.mark.parametrize("city", [None, {"id": "sample-city", "name": "某市人民政府", "short_name": "市政府",
+                                         "kind": "municipal-government", "acts_for": ["mz-office"],
+                                         "start_urls": ["http://www.city.example/"]}])
+def test_registry_without_meizhou(city):
+    registry = [e for e in load_registry() if e["id"] != "meizhou"] + ([city] if city else [])
+    world = build_world(registry=registry)
+    assert "meizhou" not in {u.id for u in world.units}
+    czj = world.unit("mz-czj")
+    host = city["id"] if city else czj.site
+    assert {u.site for u in world.units if u.kind == "municipal-department"} == {host}
+    assert czj.footer["host"] == (f"{city['name']}办公室" if city else "市人民政府办公室")
+    if city:
+        assert world.unit(city["id"]).site == host and world.unit(city["id"]).base == "/"
+        assert world.unit(city["id"]).acts_for == ("mz-office",)
+    with SamplePortalServer(world) as server:
+        _served_as_truth(server, "mz-czj")
+
+
+def test_defects_of_units_missing_from_the_registry_are_ignored():
+    dropped = {"meijiang", "pingyuan", "meizhou", "mz-czj", "mz-jyj"}
+    assert dropped <= set(DEFECTS)
+    registry = [e for e in load_registry() if e["id"] not in dropped]
+    world = build_world(registry=registry)
+    default = build_world()
+    assert {u.id for u in world.units} == {u.id for u in default.units} - dropped
+    for u in world.units:  # the other units keep exactly their planted defects
+        assert u.profile == default.unit(u.id).profile
+    assert _snapshot_of(world, "wuhua") == _snapshot_of(default, "wuhua")
+    with SamplePortalServer(world) as server:
+        _served_as_truth(server, "mz-fgj")
+
+
+def test_default_world_plants_exactly_the_defects_file():
+    world = build_world()
+    for u in world.units:
+        planted = [(i["item"], i["state"], i["rules"], i["detail"]) for i in u.profile if i["state"] != "ok"]
+        assert planted == DEFECTS.get(u.id, []), u.id
+    assert world.sites["fengshun"].down and not any(s.down for k, s in world.sites.items() if k != "fengshun")
+
+
+def test_registry_errors_are_named():
+    with pytest.raises(ValueError, match="twice"):
+        build_world(registry=[EXTRA_COUNTY, EXTRA_COUNTY])
+    with pytest.raises(ValueError, match="kind"):
+        build_world(registry=[{**EXTRA_COUNTY, "kind": "village"}])

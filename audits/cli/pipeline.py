@@ -84,7 +84,7 @@ def demo(db_path, seed, verbose) -> None:
     Example:
         zwgk demo --db demo/zwgk.db
     """
-    from crawler.sample_portals import SamplePortalServer, build_world
+    from audits.demo import SamplePortalServer, build_world
 
     check_db_path(db_path)
     out = db_path.parent

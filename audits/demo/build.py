@@ -1,295 +1,104 @@
 """Generate the sample portals: Meizhou-style sites with planted, recorded defects.
 
-Every unit gets the content the rule catalogue looks for; the defects listed in
-DEFECTS are planted on purpose and written into the unit's profile (the ground truth
+Every unit of the registry gets the content the rule catalogue looks for; the defects in
+defects.yaml are planted on purpose and written into the unit's profile (the ground truth
 audits are scored against). Seeded and deterministic: no wall-clock date is used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
 import random
 import zlib
-from dataclasses import dataclass, field
-from importlib import resources
-from urllib.parse import urljoin, urlsplit
 
-import yaml
-
-from crawler.sample_portals.annual import FLAWS, report_html, report_numbers, report_pdf
-from crawler.sample_portals.model import Resource, SampleUnit, Site, World
+from audits.demo.annual import FLAWS, report_html, report_numbers, report_pdf
+from audits.demo.model import Resource, SampleUnit, Site, World
+from audits.demo.pages import Builder, fmt_date
+from audits.demo.registry import (CITY_HOST_KEY, check_registry, city_footer, city_of, department_base, load_defects,
+                                  load_registry, style_for)
 
 AS_OF = dt.date(2021, 12, 20)
 OUTSIDE = "outside"
-CITY = "meizhou"
-
-# County portals: template, declared encoding, date style, site code.
-COUNTY_STYLE = {
-    "meijiang": ("cms", "utf-8", "iso", "4414020001"),
-    "meixian": ("gkmlpt", "utf-8", "cn", "4414030001"),
-    "xingning": ("cms", "gbk", "slash", "4414810001"),
-    "pingyuan": ("gkmlpt", "gb2312-but-utf8", "dot", "4414260001"),
-    "jiaoling": ("cms", "utf-8", "iso", "4414270001"),
-    "dabu": ("gkmlpt", "utf-8", "cn", "4414220001"),
-    "fengshun": ("cms", "utf-8", "iso", "4414230001"),
-    "wuhua": ("gkmlpt", "utf-8", "slash", "4414240001"),
-}
-CITY_SITE_CODE = "4414000001"
-
 # Planted defects: unit -> [(profile item, state, rule ids that must report it, detail)].
-# A state of js_only expects 'unknown'; every other defect state expects 'fail'.
-DEFECTS: dict[str, list[tuple[str, str, list[str], str]]] = {
-    "meijiang": [
-        ("links:home", "broken", ["PT-003"], "首页有一个链接指向不存在的页面"),
-        ("annual_report:2020:identity", "inconsistent", ["AR-003"], "2020年年报表三“一+二=三（七）+四”不成立"),
-    ],
-    "meixian": [
-        ("zl:法定主动公开内容", "js_only", ["ZL-004", "ZL-008"], "列表由脚本生成，静态页面为空"),
-        ("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-04-20发布，晚于3月31日"),
-    ],
-    "xingning": [
-        ("debt:fields", "incomplete", ["FIN-003"], "债务信息缺少利率、偿还资金来源"),
-        ("plan:十四五规划纲要", "missing", ["PLAN-001"], "未公开十四五规划纲要"),
-        ("annual_report:carryover", "inconsistent", ["AR-005"], "2020年年报“上年结转”与2019年“结转下年度”不一致"),
-    ],
-    "pingyuan": [
-        ("homepage:freshness", "stale", ["PT-001"], "首页最近信息早于基准日20天以上"),
-        ("footer:police_code", "missing", ["PT-002"], "页脚无公安备案号"),
-    ],
-    "jiaoling": [
-        ("zl:政府信息公开指南", "empty", ["ZL-002", "ZL-007", "YSQ-003"], "指南栏目为空，因而也无指南内容和信息处理费说明"),
-        ("negative_list", "missing", ["MKT-001"], "未公开市场准入负面清单"),
-    ],
-    "dabu": [
-        ("columns:stale", "stale", ["PT-007", "PT-001", "PT-008", "PLAN-004", "YQ-001", "HY-003"],
-         "要闻、工作动态、通知公告、政策文件、规划计划、疫情防控、网民留言均长期未更新"),
-    ],
-    "fengshun": [("site", "unreachable", [], "门户网站无法访问（503）")],
-    "wuhua": [
-        ("jc:目录", "incomplete", ["JC-001"], "基层目录缺少食品药品监管、城市综合执法、保障性住房以外的两个领域"),
-        ("links:inner", "broken", ["PT-004"], "内页有错链（404、500）"),
-        ("columns:blank", "empty", ["PT-005"], "5个空白栏目"),
-    ],
-    "meizhou": [("gb:政府公报", "stale", ["GB-002"], "政府公报半年以上未出新一期")],
-    "mz-czj": [("budget:2021:部门预算", "missing", ["FIN-001"], "未公开2021年部门预算")],
-    "mz-jyj": [
-        ("annual_report:2020", "missing", ["AR-001"], "未公开2020年年报"),
-        ("annual_report:2020:tables", "unreadable", ["AR-002", "AR-003", "AR-004", "AR-005"], "2020年年报缺失，其内容和表格无从核对"),
-    ],
-    "mz-fgj": [("annual_report:2020:prose", "inconsistent", ["AR-004"], "2020年年报正文所述新收申请数与表三不一致")],
-    "mz-sjj": [("annual_report:2019:row_sum", "inconsistent", ["AR-003"], "2019年年报表三某行各列之和与总计不一致")],
-    "mz-wjj": [("column:政策解读", "empty", ["JD-001", "JD-002"], "政策解读栏目为空")],
-    "mz-zrzyj": [("annual_report:2020", "late", ["AR-001"], "2020年年报于2021-02-20发布，晚于1月31日")],
-    "mz-gaj": [("zl:指南:信息处理费", "missing", ["YSQ-003"], "指南未说明信息处理费")],
-    "mz-sfj": [("column:法律法规", "missing", ["XX-001"], "未设法律法规栏目")],
-    "mz-scjgj": [("column:行政执法公示", "empty", ["MKT-003"], "行政执法公示栏目为空")],
-}
+# A state of js_only, unreachable or unreadable expects 'unknown'; every other state expects 'fail'.
+DEFECTS = load_defects()
 JC_DOMAINS = ["城乡规划", "重大建设项目", "公共资源交易", "财政预决算", "安全生产", "税收管理", "征地补偿",
               "国有土地上房屋征收与补偿", "农村危房改造", "环境保护", "公共文化服务", "公共法律服务", "扶贫", "救灾",
               "社会救助", "养老服务", "户籍管理", "涉农补贴", "义务教育", "卫生健康", "市政服务", "就业", "社会保险",
               "食品药品监管", "城市综合执法", "保障性住房"]
-MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}
-PDF_REPORT_UNIT = "pingyuan"
-GKML_SID = "753003"  # a gkmlpt site id: city area code 0753 + a unit suffix (GD.GKML.09)  # publishes its 2020 annual report as a PDF attachment
-PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}
+# Departments the plan gives extra duties; a department not listed here has none of them.
+MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}  # 市场准入负面清单, 行政执法公示
+PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}  # 公共企事业单位信息公开
+GKML_SID = "753003"  # a gkmlpt site id: city area code 0753 + a unit suffix (GD.GKML.09)
 
 
-def fmt_date(d: dt.date, style: str) -> str:
-    return {
-        "iso": d.isoformat(),
-        "slash": f"{d.year}/{d.month}/{d.day}",
-        "cn": f"{d.year}年{d.month:02d}月{d.day:02d}日",
-        "dot": f"{d.year}.{d.month:02d}.{d.day:02d}",
-    }[style]
 
-
-@dataclass
-class Builder:
-    """Writes one unit's pages into its site, recording every link it emits."""
-
-    world_as_of: dt.date
-    site: Site
-    unit: SampleUnit
-    rng: random.Random
-    date_style: str
-    columns: list[tuple[str, str]] = field(default_factory=list)  # (name, path) for the nav
-
-    def d(self, days_ago: int) -> dt.date:
-        return self.world_as_of - dt.timedelta(days=days_ago)
-
-    # -- low level ---------------------------------------------------------------
-    def page(self, path: str, title: str, crumbs: list[tuple[str, str | None]], body: str, *, kind: str,
-             links: list[str], pub_date: dt.date | None = None, meta: str = "", script_built: bool = False,
-             extra_links: list[tuple[str, str]] = ()) -> None:
-        u = self.unit
-        nav = "".join(self.a(path, p, n, links) for n, p in self.columns)
-        crumb_html = " &gt; ".join(self.a(path, p, n, links) if p else f"<span>{html.escape(n)}</span>" for n, p in crumbs)
-        crumb_cls = "position" if u.template == "cms" else "location"
-        prefix = "当前位置：" if u.template == "cms" else "您现在的位置： "
-        extra = "".join(self.a(path, p, n, links) for n, p in extra_links)
-        footer = self.footer_html(path, links)
-        charset = {"gbk": "gbk", "gb2312-but-utf8": "gb2312"}.get(u.encoding, "utf-8")
-        site_meta = f'<meta name="SiteIDCode" content="{u.footer["site_code"]}">' if u.footer.get("site_code_meta") else ""
-        doc = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="{charset}">'
-               f"<title>{html.escape(title)} - {html.escape(u.name)}</title>{site_meta}{meta}</head><body>"
-               f'<div class="header"><h2 class="site-name">{html.escape(u.name)}</h2><div class="nav">{nav}{extra}</div></div>'
-               f'<div class="{crumb_cls}">{prefix}{crumb_html}</div><div class="main">{body}</div>{footer}</body></html>')
-        self.put(path, doc, kind=kind, title=title, links=links, pub_date=pub_date,
-                 column_path=[n for n, _ in crumbs], script_built=script_built)
-
-    def put(self, path: str, doc: str, **truth) -> None:
-        enc = self.unit.encoding
-        if enc == "gbk":
-            body, ctype = doc.encode("gbk"), "text/html; charset=GBK"
-        elif enc == "gb2312-but-utf8":
-            body, ctype = doc.encode("utf-8"), "text/html"  # the meta says gb2312; the bytes are UTF-8
-        else:
-            body, ctype = doc.encode("utf-8"), "text/html; charset=utf-8"
-        self.site.resources[path] = Resource(200, body, ctype, **truth)
-
-    def a(self, here: str, target: str, text: str, links: list[str], attrs: str = "") -> str:
-        """An anchor; `target` may be relative to `here`. The resolved path is recorded."""
-        if "://" in target:
-            links.append(target)
-        else:
-            links.append(urlsplit(urljoin("http://x" + here, target)).path)
-        return f'<a href="{html.escape(target)}"{attrs}>{html.escape(text)}</a>'
-
-    def footer_html(self, here: str, links: list[str]) -> str:
-        f = self.unit.footer
-        parts = [f"主办：{html.escape(f['host'])}　联系电话：0753-{f['phone']}"]
-        if f.get("site_code"):
-            sep = "" if f.get("no_colon") else "："
-            parts.append(f"网站标识码{sep}{f['site_code']}")
-        if f.get("icp"):
-            parts.append(self.a(here, "http://outside.test/beian", f["icp"], links))
-        if f.get("police"):
-            parts.append(self.a(here, "http://outside.test/gongan", f"粤公网安备 {f['police'][5:-1]}号", links))
-        if f.get("conac"):
-            parts.append(self.a(here, "http://outside.test/conac?method=show&id=1",
-                                "", links).replace("></a>", '><img src="http://dcs.conac.cn/image/red.png" alt="党政机关"></a>'))
-        return f'<div class="footer">{"　".join(parts)}</div>'
-
-    # -- page kinds ----------------------------------------------------------------
-    def list_page(self, path: str, name: str, crumbs: list[tuple[str, str | None]],
-                  items: list[tuple[str, str, dt.date]], *, per_page: int = 10, js_only: bool = False,
-                  table_rows: bool | None = None) -> None:
-        """A column: list pages with dated items, paginated; `items` are (title, href, date)."""
-        table_rows = self.unit.template == "gkmlpt" if table_rows is None else table_rows
-        meta = f'<meta name="ColumnName" content="{html.escape(name)}">'
-        if js_only:
-            links: list[str] = []
-            data = path.rsplit("/", 1)[0] + "/list.json"
-            body = (f'<h1>{html.escape(name)}</h1><ul class="list" id="list"></ul>'
-                    f"<script>fetch('list.json').then(function(r){{return r.json()}}).then(function(d){{"
-                    f"document.getElementById('list').innerHTML=d.map(function(x){{return '<li><a href=\"'+x.url+'\">'"
-                    f"+x.title+'</a><span class=\"date\">'+x.date+'</span></li>'}}).join('')}});</script>")
-            self.page(path, name, crumbs, body, kind="list", links=links, meta=meta, script_built=True)
-            # What a browser finds once the script ran (the ground truth of a rendered crawl).
-            self.site.resources[path].rendered_links = [h for _, h, _ in items]
-            payload = "[" + ",".join(f'{{"title":"{t}","url":"{h}","date":"{dd}"}}' for t, h, dd in items) + "]"
-            self.site.resources[data] = Resource(200, payload.encode(), "application/json", kind="other")
-            return
-        chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
-        for n, chunk in enumerate(chunks, 1):
-            here = path if n == 1 else path.replace("index.html", f"index_{n}.html")
-            links = []
-            if table_rows:
-                rows = "".join(f"<tr><td>{self.a(here, h, t, links)}</td><td>{fmt_date(dd, self.date_style)}</td></tr>"
-                               for t, h, dd in chunk)
-                listing = f'<table class="list">{rows}</table>'
-            else:
-                rows = "".join(f'<li>{self.a(here, h, t, links)}<span class="date">{fmt_date(dd, self.date_style)}</span></li>'
-                               for t, h, dd in chunk)
-                listing = f'<ul class="list">{rows}</ul>'
-            pager = ""
-            if n < len(chunks):
-                pager = '<div class="page">' + self.a(here, f"index_{n + 1}.html", "下一页", links) + "</div>"
-            self.page(here, name, crumbs, f"<h1>{html.escape(name)}</h1>{listing}{pager}", kind="list", links=links, meta=meta)
-
-    def article(self, path: str, title: str, crumbs: list[tuple[str, str | None]], date: dt.date, text: str, *,
-                doc_number: str = "", attachments: list[tuple[str, str]] = (), related: list[tuple[str, str]] = (),
-                written: dt.date | None = None) -> None:
-        links: list[str] = []
-        meta = (f'<meta name="ArticleTitle" content="{html.escape(title)}">'
-                f'<meta name="PubDate" content="{date.isoformat()} 09:30"><meta name="ContentSource" content="{html.escape(self.unit.name)}">')
-        if self.unit.template == "gkmlpt":
-            written = written or date
-            info = ("<table class=\"xxgk-meta\">"
-                    f"<tr><td>索引号：</td><td>{self.unit.footer['index_prefix']}/{date.year}-{self.rng.randint(1, 99999):05d}</td><td>分类：</td><td>{html.escape(crumbs[-1][0])}</td></tr>"
-                    f"<tr><td>发布机构：</td><td>{html.escape(self.unit.footer['host'])}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
-                    f"<tr><td>名称：</td><td>{html.escape(title)}</td><td>文号：</td><td>{html.escape(doc_number)}</td></tr>"
-                    f"<tr><td>发布日期：</td><td>{fmt_date(date, self.date_style)}</td><td>主题词：</td><td></td></tr></table>")
-        else:
-            info = f'<div class="info">发布时间：{fmt_date(date, self.date_style)} 09:30　来源：{html.escape(self.unit.footer["host"])}</div>'
-        att = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in attachments)
-        rel = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in related)
-        num = f"<p>{html.escape(doc_number)}</p>" if doc_number and self.unit.template == "cms" else ""
-        body = f'<h1>{html.escape(title)}</h1>{info}<div id="zoom">{num}{text}{att}{rel}</div>'
-        self.page(path, title, crumbs, body, kind="article", links=links, pub_date=date, meta=meta)
-        for _, h in attachments:
-            target = urlsplit(urljoin("http://x" + path, h)).path
-            if target.endswith(".pdf") and target not in self.site.resources:
-                self.site.resources[target] = Resource(200, b"%PDF-1.4\n% sample attachment\n%%EOF\n", "application/pdf",
-                                                       kind="attachment", title=target)
-
-
-def _units_registry() -> list[dict]:
-    path = resources.files("crawler") / "data" / "meizhou-units.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["units"]
-
-
-def build_world(seed: int = 2021, as_of: dt.date = AS_OF) -> World:
-    """Build every sample site and unit. Pure and deterministic for a given seed."""
-    registry = _units_registry()
-    sites: dict[str, Site] = {CITY: Site(CITY, robots_disallow=["/search/", "/admin/"]), OUTSIDE: Site(OUTSIDE)}
+def build_world(seed: int = 2021, as_of: dt.date = AS_OF, registry: list[dict] | None = None) -> World:
+    """Build every sample site and unit of `registry` (unit dicts as in the units YAML; default:
+    the shipped Meizhou registry). Pure and deterministic for a given seed and registry."""
+    registry = load_registry() if registry is None else list(registry)
+    check_registry(registry)
+    # Department sections live inside the city portal's site, as in reality.
+    city = city_of(registry)
+    city_key = city["id"] if city else CITY_HOST_KEY
+    city_host = f"{city['name']}办公室" if city else "市人民政府办公室"
+    sites: dict[str, Site] = {OUTSIDE: Site(OUTSIDE)}
+    if city or any(e["kind"] == "municipal-department" for e in registry):
+        sites = {city_key: Site(city_key, robots_disallow=["/search/", "/admin/"]), **sites}
+    taken = {"/"}  # section paths in use on the city site
     units: list[SampleUnit] = []
     for entry in registry:
-        uid = entry["id"]
+        uid, kind = entry["id"], entry["kind"]
         rng = random.Random(seed * 1000 + zlib.crc32(uid.encode()))
-        if entry["kind"] == "county":
-            template, encoding, style, code = COUNTY_STYLE[uid]
-            site = Site(uid, robots_disallow=["/admin/"], down=(uid == "fengshun"))
-            sites[uid] = site
-            base = "/"
+        defects = {item: state for item, state, _, _ in DEFECTS.get(uid, [])}
+        on_city_site = kind == "municipal-department" or entry is city
+        if on_city_site:
+            # A section shares the portal's look; the per-unit quirks stay with the portal.
+            style = dataclasses.replace(style_for(city_key), hostile_title=False, pdf_report=False)
+            site = sites[city_key]
+            base = "/" if entry is city else department_base(entry, taken)
+            taken.add(base)
         else:
-            template, encoding, style, code = ("cms", "utf-8", "iso", CITY_SITE_CODE)
-            site = sites[CITY]
-            base = "/" if uid == CITY else urlsplit(entry["start_urls"][0]).path
-        host = entry["name"] + ("办公室" if entry["kind"] == "county" else "")
+            if uid in sites:
+                raise ValueError(f"unit {uid}: its id is already a site key of the sample world")
+            style = style_for(uid)
+            # Only a site of its own can be down: department sections share the city's.
+            site = sites[uid] = Site(uid, robots_disallow=["/admin/"], down=defects.get("site") == "unreachable")
+            base = "/"
+        # The rng draws below are in a fixed order: changing it changes every page of the world.
         footer = {
-            "host": host, "phone": f"{2000000 + rng.randint(0, 999999)}", "site_code": code,
-            "site_code_meta": uid != "wuhua",  # one unit without the SiteIDCode meta
-            "no_colon": uid == "dabu",
+            "host": f"{entry['name']}办公室", "phone": f"{2000000 + rng.randint(0, 999999)}", "site_code": style.site_code,
+            "site_code_meta": style.site_code_meta, "no_colon": style.no_colon,
             "icp": f"粤ICP备{10000000 + rng.randint(0, 8999999)}号-1",
-            "police": None if uid == "pingyuan" else f"粤公网安备{44140000000000 + rng.randint(0, 999999)}号",
+            "police": None if "footer:police_code" in defects else f"粤公网安备{44140000000000 + rng.randint(0, 999999)}号",
             "conac": True,
             "index_prefix": f"1144{rng.randint(100000000, 999999999)}{rng.choice('ABCDEFGHJKLMNPQRTUWXY')}"[:18].ljust(18, "0"),
         }
-        if entry["kind"] != "county":
-            footer.update(host="梅州市人民政府办公室", site_code=CITY_SITE_CODE, phone="2300213", icp="粤ICP备05070829号-1",
-                          police="粤公网安备44140202000001号", site_code_meta=True, no_colon=False)
-        unit = SampleUnit(id=uid, name=entry["name"], short_name=entry.get("short_name", ""), kind=entry["kind"],
-                          site=site.key, base=base, template=template, encoding=encoding, footer=footer,
+        if on_city_site:
+            city_ids = city_footer(city_key)
+            footer.update(host=city_host, phone=city_ids["phone"], icp=city_ids["icp"],
+                          police=None if "footer:police_code" in defects else city_ids["police"])
+        unit = SampleUnit(id=uid, name=entry["name"], short_name=entry.get("short_name", "") or "", kind=kind,
+                          site=site.key, base=base, template=style.template, encoding=style.encoding, footer=footer,
                           acts_for=tuple(entry.get("acts_for", []) or ()), aliases=tuple(entry.get("aliases", []) or ()))
         b = Builder(as_of, site, unit, rng, style)
-        defects = {item: state for item, state, _, _ in DEFECTS.get(uid, [])}
         if unit.kind == "municipal-department":
             _build_department(b, defects)
         else:
             _build_portal(b, defects)
-        unit.profile = _profile(uid, unit.kind)
+        unit.profile = _profile(DEFECTS.get(uid, []))
         units.append(unit)
     _build_outside(sites[OUTSIDE])
     return World(seed=seed, as_of=as_of, sites=sites, units=units)
 
 
-def _profile(uid: str, kind: str) -> list[dict]:
+def _profile(defects: list[tuple[str, str, list[str], str]]) -> list[dict]:
     items = [{"item": item, "state": state, "rules": rules, "detail": detail,
               "expect": "unknown" if state in ("js_only", "unreachable", "unreadable") else "fail"}
-             for item, state, rules, detail in DEFECTS.get(uid, [])]
+             for item, state, rules, detail in defects]
     if not items:
         items.append({"item": "all", "state": "ok", "rules": [], "detail": "所有可自动检查的项目均符合", "expect": "pass"})
     return items
@@ -357,7 +166,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     if stale:
         _column(b, "/zwgk/gzdt/", "工作动态", home, [f"{nm}开展安全生产检查{n}" for n in range(1, 4)], 35)
     tz_titles = [f"关于做好{x}工作的通知" for x in ("防汛", "森林防火", "安全生产", "人口普查", "冬季供暖", "疫苗接种")]
-    hostile = '<script>alert("xss")</script><img src=x onerror=alert(2)>' if u.id == "meijiang" else ""
+    hostile = '<script>alert("xss")</script><img src=x onerror=alert(2)>' if b.style.hostile_title else ""
     tz_titles.insert(2, f"关于开展爱国卫生运动的通知{hostile}")  # crawled text that must stay text in reports
     if u.kind == "municipal-government":
         tz_titles.append("关于公共企事业单位信息公开工作的通知")
@@ -406,7 +215,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     if u.kind == "county":
         _build_jc(b, defects)
     if u.kind == "municipal-government":
-        issues = [f"梅州市人民政府公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
+        issues = [f"{u.name}公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
         _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if "gb:政府公报" in defects else 50, step=90)
     for name, path in blank:
         b.list_page(path + "index.html", name, zw + [(name, None)], [])
@@ -512,7 +321,7 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         year = int(t.split("年政府信息公开")[0][-4:])
         flaw = next((key.rsplit(":", 1)[1] for key in defects if key.startswith(f"annual_report:{year}:")), None)
         crumbs = zl_crumbs + [("政府信息公开年报", root + "nb/index.html")]
-        if u.id == PDF_REPORT_UNIT and year == 2020:
+        if b.style.pdf_report and year == 2020:
             # Published as a PDF attachment, as many units do: the page itself holds no table.
             pdf_path = h[:-5] + ".pdf"
             b.site.resources[pdf_path] = Resource(200, report_pdf(u.name, year, numbers[year]), "application/pdf",

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.sample_portals.build import OUTSIDE
-from crawler.sample_portals.model import World
+from audits.demo.build import OUTSIDE
+from audits.demo.model import World
 
 OUTSIDE_PLACEHOLDER = b"http://outside.test"
 
