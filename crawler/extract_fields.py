@@ -6,6 +6,7 @@ pages nest ~40 deep, hostile ones thousands, and these run on every element.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from urllib.parse import urldefrag, urljoin
@@ -155,7 +156,7 @@ def breadcrumb(soup: BeautifulSoup) -> list[str]:
             continue
         # find_all is pre-order: a nested candidate comes right after its container and
         # holds the trail without the container's other text
-        if i + 1 < len(found) and found[i + 1][1] and tag in found[i + 1][0].parents:
+        if i + 1 < len(found) and found[i + 1][1] and any(p is tag for p in found[i + 1][0].parents):
             continue
         return parts
     return []
@@ -398,12 +399,17 @@ def list_rows(soup: BeautifulSoup, base: str, page_date: dt.date | None,
             continue
         seen.add((url, title))
         rows.append([row.parent, title[:300], url, date, month_day])
+    dated: dict[int, list[int]] = {}  # list (parent element) -> positions of its fully dated rows
+    for i, row in enumerate(rows):
+        if row[3] is not None:
+            dated.setdefault(id(row[0]), []).append(i)
     out = []
     for i, (parent, title, url, date, month_day) in enumerate(rows):
         if date is None:
-            same_list = sorted((abs(j - i), other[3]) for j, other in enumerate(rows)
-                               if other[0] is parent and other[3] is not None)
-            anchor = same_list[0][1] if same_list else (page_date or latest)
+            near = dated.get(id(parent), [])
+            k = bisect.bisect(near, i)
+            nearest = min(near[max(k - 1, 0):k + 1], key=lambda j: abs(j - i), default=None)
+            anchor = rows[nearest][3] if nearest is not None else (page_date or latest)
             date = complete_year(month_day[0], month_day[1], anchor, latest)
             if date is None:
                 continue
