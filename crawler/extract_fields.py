@@ -64,8 +64,9 @@ _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三":
 _FULLWIDTH = str.maketrans("０１２３４５６７８９／．－：", "0123456789/.-:")
 _DATE_NUM = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)\s*日?")
 _DATE_CN = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
-# A row's date cell holding only a month and day: "07-13", "[07/13]", "7月13日".
-_MONTH_DAY = re.compile(r"^[\[【(（]?\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*[\]】)）]?$")
+# A row's date cell holding only a month and day: "07-13", "[07/13]", "7月13日". With "/" or "."
+# both are two digits: a pager's "1/5" or a size "1.5" is no date.
+_MONTH_DAY = re.compile(r"^[\[【(（]?\s*(?:(\d{1,2})\s*(?:-|月)\s*(\d{1,2})\s*日?|(\d{2})[/.](\d{2}))\s*[\]】)）]?$")
 _MONTH_DAY_ANY = re.compile(r"(?<![\d年])\d{1,2}\s*(?:[-/.]|月)\s*\d{1,2}(?!\d)")
 
 
@@ -360,8 +361,10 @@ def _date_near(node: Tag) -> dt.date | None:
 def _month_day_near(node: Tag) -> tuple[int, int] | None:
     for child in node.find_all(string=True, limit=60):
         m = _MONTH_DAY.match(str(child).translate(_FULLWIDTH).strip())
-        if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31:
-            return int(m.group(1)), int(m.group(2))
+        if m:
+            month, day = (int(g) for g in (m.group(1, 2) if m.group(1) else m.group(3, 4)))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return month, day
     return None
 
 

@@ -509,6 +509,9 @@ def test_month_day_rows_on_an_article_take_the_year_from_its_own_date():
     assert [i.date for i in e.list_items] == [D(2019, 12, 28), D(2020, 1, 2), D(2019, 11, 2)]
 
 
-def test_month_day_in_a_title_is_no_date():
-    e = extract(page("<ul><li><a href='a.html'>1-10月固定资产投资</a></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
+def test_month_day_in_a_title_or_a_pager_is_no_date():
+    e = extract(page("<ul><li><a href='a.html'>1-10月固定资产投资</a></li><li><a href='p2.html'>下一页</a><span>1/5</span></li>"
+                     "<li><a href='f.pdf'>附件</a><span>1.5</span></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
     assert e.list_items == []
+    e = extract(page("<ul><li><a href='a.html'>要闻</a><span>07/13</span></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
+    assert [i.date for i in e.list_items] == [D(2023, 7, 13)]
