@@ -90,3 +90,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the real-page accuracy table that tests/test_real_accuracy.py recorded."""
+    import sys
+
+    module = sys.modules.get("tests.test_real_accuracy")
+    lines = getattr(module, "REPORT", None)
+    if lines:
+        terminalreporter.section("real-page accuracy", sep="-")
+        for line in lines:
+            terminalreporter.write_line(line)

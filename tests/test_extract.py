@@ -232,6 +232,10 @@ def test_real_shuyang_annual_report_article():
         ("js_shuyang_county_2025_annual_report_ocr.txt", D(2026, 1, 23), "国办公开办函〔2021〕30号"),
         ("sh_stcsm_2024_annual_report_pdf_extract.txt", D(2024, 1, 1), None),
         ("cn_annual_report_section3_pdf_extract_fragment.txt", None, None),
+        # 统计期限自 2024 年 1 月 1 日; the only number cited is 国令第 711 号, not of the 〔year〕 form
+        ("js_huaian_gov_2024_annual_report_pdfplumber.txt", D(2024, 1, 1), None),
+        # the date is split over a line break ("2025\n年 1 月 1 日"), the 文号 has a space ("30 号")
+        ("sh_gov_office_2025_annual_report_pdf_extract.txt", D(2025, 1, 1), "国办公开办函〔2021〕30号"),
     ],
 )
 def test_real_report_texts(name, date, doc):
@@ -303,3 +307,211 @@ def test_real_pages_are_parsed_exactly_as_by_plain_beautifulsoup(name):
     shallow = _ShallowSoup(html, "lxml")
     assert shallow.dropped == 0
     assert str(shallow) == str(BeautifulSoup(html, "lxml"))
+
+
+# --- section D real pages (field-by-field accuracy: tests/test_real_accuracy.py) -----
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "kind", "title", "checks"),
+    [
+        # 索引号 in <strong>, its value in the next text node; 文号：无 is no 文号
+        ("he_handan_hdzfxxgk_article_jyj_20200802.html",
+         "http://hdzfxxgk.hd.gov.cn/gszbm/auto23716/202008/t20200802_1352104.html", "article",
+         "邯郸市教育局关于印发《全市教育系统安全专项整治三年行动实施方案》的通知",
+         {"index_number": "000014348/2020-35147", "doc_number": None, "column_path": (), "pub_date": D(2020, 8, 2)}),
+        # 首页->政府文件->… in a block with no breadcrumb class; a header row of labels; one row
+        ("he_handan_hdzfxxgk_list.html", "http://hdzfxxgk.hd.gov.cn/zfwj/jinqixxgk/", "list", "近期信息公开",
+         {"column_path": ("首页", "政府文件", "近期信息公开"), "pub_date": None, "index_number": None}),
+        # <li> crumbs without separator text; 索 引 号 (U+2002) with an empty value
+        ("cn_nfra_penalty_article_a_selenium.html", "https://www.nfra.gov.cn/cn/view/pages/ItemDetail.html?docId=a",
+         "article", "国家金融监督管理总局浙江监管局行政处罚信息公开表（浙金罚决字〔2024〕52号）",
+         {"column_path": ("首页", "政务信息", "行政处罚", "监管局本级"), "index_number": None,
+          "doc_number": "浙金罚决字〔2024〕52号"}),
+        ("cn_nfra_penalty_article_b_selenium.html", "https://www.nfra.gov.cn/cn/view/pages/ItemDetail.html?docId=b",
+         "article", "国家金融监督管理总局行政处罚信息公开表(金罚决字〔2024〕36号)",
+         {"column_path": ("首页", "政务信息", "行政处罚", "总局机关"), "index_number": None}),
+        # no <title>: the title is the value of the 标　　题 row; 成文日期 vs 发布日期
+        ("cn_govcn_zhengce_5352666_gbf_2018_123_fragment.html",
+         "http://www.gov.cn/zhengce/content/2018-12/27/content_5352666.htm", "article",
+         "国务院办公厅关于推进政务新媒体健康有序发展的意见",
+         {"written_date": D(2018, 12, 7), "pub_date": D(2018, 12, 27), "doc_number": "国办发〔2018〕123号"}),
+        ("cn_govcn_zhengce_5351718_gbf_1996_25_fragment.html",
+         "http://www.gov.cn/zhengce/content/2018-12/24/content_5351718.htm", "article",
+         "国务院办公厅、中央军委办公厅关于加强对侵华日军遗弃化学武器调查和管理工作的通知",
+         {"written_date": D(1996, 6, 29), "pub_date": D(2018, 12, 24), "index_number": "000014349/1996-00077"}),
+        ("cn_govcn_zhengce_5351177_gl_707_fragment.html",
+         "http://www.gov.cn/zhengce/content/2018-12/22/content_5351177.htm", "article", "中华人民共和国个人所得税法实施条例",
+         {"doc_number": "国令第707号", "written_date": D(2018, 12, 18)}),
+        ("cn_govcn_zhengce_5346276_gbfmd_2018_15_fragment.html",
+         "http://www.gov.cn/zhengce/content/2018-12/06/content_5346276.htm", "article", "国务院办公厅关于2019年部分节假日安排的通知",
+         {"doc_number": "国办发明电〔2018〕15号", "written_date": D(2018, 12, 4)}),
+        ("cn_cmse_gov_article_gne.html", "http://www.cmse.gov.cn/ztbd/xwfbh/a.html", "article",
+         "天宫一号与神舟九号载人交会对接任务第二场新闻发布会",
+         {"column_path": ("首页", "专题报道", "新闻发布会"), "pub_date": D(2012, 6, 24)}),
+    ],
+)
+def test_real_section_d_pages(name, url, kind, title, checks):
+    e = extract(real(name), url)
+    assert (e.kind, e.title) == (kind, title)
+    assert {key: getattr(e, key) for key in checks} == checks
+
+
+# --- patterns seen on real pages, as minimal synthetic pages -------------------------
+
+
+def page(body: str, head: str = "") -> bytes:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    "crumb",
+    [
+        "<div class='crumb'>您现在的位置是：首页 &gt;&gt; 政务公开 &gt;&gt; 通知公告</div>",
+        "<div class='location'>您现在的位置: <a href='/'>首页</a> -&gt; <a href='/zwgk/'>政务公开</a> -&gt; 通知公告</div>",
+        "<div class='path'>首页 › 政务公开 › 通知公告</div>",
+        "<div class='dqwz'>当前位置：首页 » 政务公开 » 通知公告</div>",
+        "<div class='position'>当前位置：首页 / 政务公开 / 通知公告</div>",
+        # <li> crumbs, no separator text (AngularJS trail)
+        "<div class='breadcrumb'><ul><li>当前位置：<a href='/'>首页</a></li><li><a href='/zwgk/'>政务公开&nbsp;</a></li>"
+        "<li><a href='#'>通知公告</a></li></ul></div>",
+        # no breadcrumb class: a block whose text starts with 首页 and a separator
+        "<div class='title-bar'><h3>通知公告</h3><div class='sx-more'><a href='/'>首页</a>-&gt;"
+        "<a href='/zwgk/'>政务公开</a>-&gt;<a href='./'>通知公告</a></div></div>",
+    ],
+)
+def test_breadcrumb_forms(crumb):
+    e = extract(page(crumb + "<p>正文内容</p>"), "http://h/zwgk/tzgg/a.html")
+    assert e.column_path == ("首页", "政务公开", "通知公告")
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "<ul class='nav-list'><li><a href='/'>首页</a></li><li><a href='/xxgk/'>信息公开</a></li></ul>",  # a menu
+        "<div class='location'>更新时间 2021/07/13</div>",  # "/" in a date is no separator
+        "<div class='footer'>返回首页 | 网站地图</div>",
+    ],
+)
+def test_not_a_breadcrumb(block):
+    assert extract(page(block), "http://h/zwgk/a.html").column_path == ()
+
+
+def test_label_in_strong_with_value_in_next_text_and_placeholder_values():
+    e = extract(page("<p><strong>索引号</strong>：000014348/2020-35147</p><p><strong>文号</strong>：无</p>"
+                     "<p><strong>发布日期</strong>：2020年08月02日</p><p>正文。</p>"), "http://h/a.html")
+    assert (e.index_number, e.doc_number, e.pub_date) == ("000014348/2020-35147", None, D(2020, 8, 2))
+
+
+@pytest.mark.parametrize("empty", ["无", "暂无", "—", "-"])
+def test_placeholder_values_are_empty(empty):
+    e = extract(page(f"<table><tr><td>文号：</td><td>{empty}</td><td>索引号：</td><td>{empty}</td></tr></table>"),
+                "http://h/a.html")
+    assert (e.doc_number, e.index_number) == (None, None)
+
+
+def test_metadata_table_with_spaced_labels_in_b_and_title_row():
+    e = extract(page("<table><tr><td><b>索\u3000引\u3000号：</b></td><td>000014349/2018-00221</td>"
+                     "<td><b>主题分类：</b></td><td>综合政务</td></tr>"
+                     "<tr><td><b>发文机关：</b></td><td>国务院办公厅</td><td><b>成文日期：</b></td><td>2018年12月07日</td></tr>"
+                     "<tr><td><b>标\u3000\u3000题：</b></td><td colspan='3'>国务院办公厅关于推进政务新媒体健康有序发展的意见</td></tr>"
+                     "<tr><td><b>发文字号：</b></td><td>国办发〔2018〕123号</td><td><b>发布日期：</b></td>"
+                     "<td>2018年12月27日</td></tr></table><p>正文。</p>"), "http://h/content_1.htm")
+    assert e.title == "国务院办公厅关于推进政务新媒体健康有序发展的意见"
+    assert e.index_number == "000014349/2018-00221"
+    assert (e.written_date, e.pub_date) == (D(2018, 12, 7), D(2018, 12, 27))
+    assert e.doc_number == "国办发〔2018〕123号"
+
+
+def test_label_in_th_with_value_in_next_cell():
+    e = extract(page("<table><tr><th>发布日期</th><td>2021-07-13</td></tr><tr><th>索 引 号</th><td>X1/2021-1</td></tr>"
+                     "</table><p>正文。</p>"), "http://h/a.html")
+    assert (e.pub_date, e.index_number) == (D(2021, 7, 13), "X1/2021-1")
+
+
+def test_empty_value_never_takes_the_next_label():
+    # 索 引 号 with U+2002 spaces and an empty value span; 文 号 empty, then a title block
+    e = extract(page("<div><span>索\u2002引\u2002号：<span></span></span><span>主题分类：<span></span></span></div>"
+                     "<div><span>文\u2003\u2003号：<span></span></span></div><div class='org'>某某监督管理委员会</div>"
+                     "<p>正文内容。</p>"), "http://h/a.html")
+    assert (e.index_number, e.doc_number) == (None, None)
+
+
+def test_header_row_of_labels_is_not_a_value():
+    e = extract(page("<table class='list'><tr><th>名称</th><th>索引号</th><th>发布机构</th><th>发布日期</th></tr>"
+                     "<tr><td><a href='1.html'>关于某事的通知</a></td><td>000/2020-1</td><td>某局</td><td>2020-08-05</td></tr>"
+                     "</table>"), "http://h/zfwj/")
+    assert (e.index_number, e.pub_date, e.title) == (None, None, "")
+
+
+@pytest.mark.parametrize(
+    ("page_title", "site_name", "expected"),
+    [
+        ("关于开展检查的通知 - 梅江区人民政府门户网站", "", "关于开展检查的通知"),  # 标题-站点
+        ("梅江区人民政府-通知公告", "", "通知公告"),  # 站点-栏目
+        ("通知公告_梅江区人民政府", "", "通知公告"),  # 栏目_站点
+        ("梅江区 | 政策解读", "梅江区", "政策解读"),  # the site name from <meta name="SiteName">
+        ("1-10月德清县固定资产投资结构趋稳趋优", "", "1-10月德清县固定资产投资结构趋稳趋优"),  # a hyphen in a number
+        ("国家金融监督管理总局", "国家金融监督管理总局", ""),  # only the site name
+    ],
+)
+def test_title_from_page_title(page_title, site_name, expected):
+    from crawler.extract_fields import title_from_page_title
+
+    assert title_from_page_title(page_title, site_name) == expected
+
+
+def test_title_tag_in_site_column_order():
+    e = extract(page("<p>正文内容。发布时间：2021-07-13</p>", "<title>梅江区人民政府门户网站_政策解读</title>"),
+                "http://h/a.html")
+    assert e.title == "政策解读"
+
+
+def test_title_from_centred_bold_first_paragraphs():
+    body = ("<div id='zoom'><p style='text-align: center;'><span style='font-weight: bold;'>国务院办公厅关于推进</span></p>"
+            "<p align='center'><b>政务新媒体健康有序发展的意见</b></p><p style='text-align:center'>国办发〔2018〕123号</p>"
+            "<p>各省、自治区、直辖市人民政府：现提出如下意见。</p></div>")
+    e = extract(page(body, "<title>国家金融监督管理总局</title><meta name='SiteName' content='国家金融监督管理总局'>"),
+                "http://h/a.html")
+    assert e.title == "国务院办公厅关于推进政务新媒体健康有序发展的意见"
+
+
+def test_list_title_is_its_column_name():
+    body = ("<h1>邯郸市人民政府</h1><div class='position'>首页 &gt; 政府文件 &gt; 近期信息公开</div>"
+            "<ul class='list'><li><a href='1.html'>通知一</a><span>2021-07-13</span></li></ul>")
+    e = extract(page(body, "<title>邯郸市人民政府</title>"), "http://h/zfwj/jqxxgk/")
+    assert (e.kind, e.title, e.pub_date) == ("list", "近期信息公开", None)  # not its first row's date
+
+
+def test_month_day_rows_take_the_year_from_the_fetch_date():
+    body = ("<ul class='news'><li><a href='a.html'>要闻一</a><span>01-08</span></li>"
+            "<li><a href='b.html'>要闻二</a><span>[12-28]</span></li><li><a href='c.html'>要闻三</a><span>06-15</span></li></ul>")
+    e = extract(page(body), "http://h/", fetch_date=D(2024, 1, 10))
+    assert e.kind == "home"
+    # never later than the fetch date: 06-15 is last year's
+    assert [i.date for i in e.list_items] == [D(2024, 1, 8), D(2023, 12, 28), D(2023, 6, 15)]
+
+
+def test_month_day_rows_take_the_year_from_neighbouring_full_dates():
+    body = ("<ul class='list'><li><a href='a.html'>一</a><span>2021-01-05</span></li>"
+            "<li><a href='b.html'>二</a><span>12-30</span></li><li><a href='c.html'>三</a><span>2020-12-20</span></li>"
+            "<li><a href='d.html'>四</a><span>12-01</span></li></ul>")
+    e = extract(page(body), "http://h/tzgg/index.html", fetch_date=D(2024, 3, 1))
+    assert [i.date for i in e.list_items] == [D(2021, 1, 5), D(2020, 12, 30), D(2020, 12, 20), D(2020, 12, 1)]
+
+
+def test_month_day_rows_on_an_article_take_the_year_from_its_own_date():
+    body = ("<h1>关于某事的通知</h1><div class='info'>发布日期：2019-12-30</div><div id='zoom'><p>"
+            + "正文内容，" * 20 + "</p></div><ul class='related'><li><a href='a.html'>相关一</a><span>12-28</span></li>"
+            "<li><a href='b.html'>相关二</a><span>01-02</span></li><li><a href='c.html'>相关三</a><span>11-02</span></li></ul>")
+    e = extract(page(body), "http://h/art/a.html", fetch_date=D(2024, 3, 1))
+    assert e.kind == "article" and e.pub_date == D(2019, 12, 30)  # a dated sidebar does not make it a list
+    assert [i.date for i in e.list_items] == [D(2019, 12, 28), D(2020, 1, 2), D(2019, 11, 2)]
+
+
+def test_month_day_in_a_title_or_a_pager_is_no_date():
+    e = extract(page("<ul><li><a href='a.html'>1-10月固定资产投资</a></li><li><a href='p2.html'>下一页</a><span>1/5</span></li>"
+                     "<li><a href='f.pdf'>附件</a><span>1.5</span></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
+    assert e.list_items == ()
+    e = extract(page("<ul><li><a href='a.html'>要闻</a><span>07/13</span></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
+    assert [i.date for i in e.list_items] == [D(2023, 7, 13)]
