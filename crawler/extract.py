@@ -137,6 +137,8 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     html, encoding = decode_html(body or b"", content_type)
     if not html.strip() or "\x00" in html[:1000]:
         return PageContent(encoding=encoding)
+    if "<datastore" in html[:2_000_000]:
+        html = _unwrap_datastore(html)
     soup = _ShallowSoup(html, "lxml")
     base = url
     base_tag = soup.find("base", href=True)
@@ -242,6 +244,23 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         list_items=tuple(list_items), site_code=footer.site_code, site_code_meta=footer.site_code_meta, icp=footer.icp,
         police_code=footer.police, conac=footer.conac, meta=meta, script_built=script_built,
     )
+
+
+_DATASTORE_SCRIPT = re.compile(r"<script[^>]*>\s*(<datastore>.*?</datastore>)\s*</script>", re.S | re.I)
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+
+
+def _unwrap_datastore(html: str) -> str:
+    """大汉 Hanweb lists keep their rows as CDATA records inside <script type="text/xml"><datastore>
+    (or, from the pager's dataproxy.jsp, as bare XML): an HTML parser sees none of them, so the
+    records are written out as a plain <ul> where the datastore was."""
+    def records(xml: str) -> str:
+        return '<ul class="datastore list">' + "".join(_RECORD.findall(xml)) + "</ul>"
+
+    out = _DATASTORE_SCRIPT.sub(lambda m: records(m.group(1)), html)
+    if out == html and "<record" in html:  # a bare datastore document
+        out = "<html><body>" + records(html) + "</body></html>"
+    return out
 
 
 def _links(soup: BeautifulSoup, base: str) -> list[LinkRecord]:

@@ -515,3 +515,35 @@ def test_month_day_in_a_title_or_a_pager_is_no_date():
     assert e.list_items == ()
     e = extract(page("<ul><li><a href='a.html'>要闻</a><span>07/13</span></li></ul>"), "http://h/", fetch_date=D(2024, 1, 1))
     assert [i.date for i in e.list_items] == [D(2023, 7, 13)]
+
+
+HANWEB_LIST = """<html><head><title>通知公告_梅州市某局</title></head><body>
+<div class="bt-position">当前位置：<a href="/">首页</a> &gt; <a href="/col/col1229/">通知公告</a></div>
+<div id="4391241"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&columnid=1229&unitid=4391241"></a>]]></nextgroup>
+<recordset>
+<record><![CDATA[<li><a href="/art/2021/7/13/art_1229_1.html" title="通知一">通知一</a><span>2021-07-13</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2021/6/2/art_1229_2.html" title="通知二">通知二</a><span>2021-06-02</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2021/5/9/art_1229_3.html" title="通知三">通知三</a><span>2021-05-09</span></li>]]></record>
+</recordset></datastore></script></div></body></html>"""
+
+
+def test_hanweb_datastore_records_are_list_items():
+    e = extract(HANWEB_LIST.encode(), "http://h/col/col1229/index.html")
+    assert [(i.title, i.date) for i in e.list_items] == [
+        ("通知一", D(2021, 7, 13)), ("通知二", D(2021, 6, 2)), ("通知三", D(2021, 5, 9))]
+    assert e.kind == "list" and e.column_path == ("首页", "通知公告") and not e.script_built
+    assert "http://h/art/2021/6/2/art_1229_2.html" in {link.to_url for link in e.links}
+
+
+def test_hanweb_dataproxy_answer_is_read_as_records():
+    xml = ('<?xml version="1.0" encoding="utf-8"?><datastore><recordset>'
+           '<record><![CDATA[<li><a href="/art/2021/4/1/art_1229_4.html">通知四</a><span>2021-04-01</span></li>]]></record>'
+           "</recordset></datastore>")
+    e = extract(xml.encode(), "http://h/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15",
+                "text/xml; charset=utf-8")
+    assert [(i.title, i.url, i.date) for i in e.list_items] == [
+        ("通知四", "http://h/art/2021/4/1/art_1229_4.html", D(2021, 4, 1))]
+    # A script that merely mentions a datastore, with no records, adds nothing.
+    assert extract(b"<html><body><script>var s = '<datastore>';</script><p>x</p></body></html>",
+                   "http://h/a.html").list_items == ()

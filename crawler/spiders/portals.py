@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.exceptions import UsageError
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 # 3xx stay out of the list so RedirectMiddleware still follows redirects.
 ERROR_STATUSES = list(range(400, 600))
 HTML_TYPES = ("text/html", "application/xhtml")
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _now() -> str:
@@ -288,7 +292,10 @@ class PortalSpider(scrapy.Spider):
                 yield self._mark_change(page, response)
             return
 
-        content = extract(response.body, response.url, content_type, max_text_chars=self.max_text)
+        # Year-less row dates ("07-13") are never later than the day the page was fetched, as the
+        # portal's readers (Beijing time) saw it.
+        content = extract(response.body, response.url, content_type, max_text_chars=self.max_text,
+                          fetch_date=dt.datetime.now(BEIJING).date())
         if records_of is not None:
             content = dataclasses.replace(content, kind="list", column_path=tuple(records_of),
                                           title=records_of[-1] if records_of else content.title)
