@@ -15,15 +15,21 @@ import json
 import re
 
 _HOST = re.compile(r"127\.0\.0\.1:\d+")
+_COUNT = re.compile(r"\d+(?=\s*[条个件项])")
 
 
 def fingerprint(findings: list[dict]) -> dict[str, list[str]]:
-    """'unit rule' -> [status, digest of message, detail, looked_for/where and evidence]."""
+    """'unit rule' -> [status, digest of message, detail, looked_for/where and evidence].
+
+    A crawl is not deterministic to the byte (two requests at a time per site; a script-built
+    list is rendered in Chromium unless the browser is too slow that day), so evidence is
+    compared as a set and counts ("检查 2341 个链接", "共 4 条") as '#'; dates, URLs and the
+    rest of the wording still count."""
     out = {}
     for f in findings:
-        evidence = [(e["url"], e.get("status"), e.get("excerpt", "")) for e in f["evidence"]]
-        payload = json.dumps([f["message"], f["detail"], f["looked_for"], f["looked_where"], evidence],
-                             ensure_ascii=False)
+        evidence = sorted((e["url"], e.get("status") or 0, _COUNT.sub("#", e.get("excerpt", ""))) for e in f["evidence"])
+        words = [_COUNT.sub("#", f["message"]), _COUNT.sub("#", f["detail"]), f["looked_for"], f["looked_where"]]
+        payload = json.dumps([words, evidence], ensure_ascii=False)
         digest = hashlib.sha256(_HOST.sub("HOST", payload).encode()).hexdigest()[:16]
         out[f"{f['unit']} {f['rule']}"] = [f["status"], digest]
     return dict(sorted(out.items()))
