@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rules.loader import Rule
-from rules.matchers import MATCHERS, Context, evaluate_spec, template_vars
+from rules.matchers import MATCHERS, Context, evaluate_spec, spec_matchers, template_vars
 from rules.model import Finding, Result, UnitInfo, UnitPages, evidence_of, why_not_fetched
 
 if TYPE_CHECKING:
@@ -85,10 +85,19 @@ def evaluate_unit(
                 looked_for=result.looked_for,
                 looked_where=result.looked_where,
                 count=result.count,
-                legal_basis=rule.legal_basis,
+                legal_basis=legal_basis(rule),
             )
         )
     return findings
+
+
+def legal_basis(rule: Rule) -> tuple[str, ...]:
+    """The rule's legal basis, plus what its matchers rest on where the rule does not cite it."""
+    cited = list(rule.legal_basis)
+    for m in spec_matchers(rule.evidence) if rule.evidence else ():
+        if m.basis and not any(m.basis in c for c in cited):
+            cited.append(m.basis)
+    return tuple(cited)
 
 
 def coverage(rules: list[Rule], task_numbers: list[int]) -> dict[int, dict[str, list[str]]]:

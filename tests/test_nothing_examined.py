@@ -61,3 +61,18 @@ def test_a_fault_found_in_an_incomplete_crawl_is_still_a_fail():
     rule = next(r for r in AUTOMATED if r.id == "PT-003")
     limited = UnitPages(unit=_unit("county"), pages=(home,), limits=("page_limit_reached",))
     assert evaluate_rule(rule, limited, dt.date(2021, 12, 20)).status == "fail"
+
+
+def test_findings_cite_the_rule_and_what_its_matchers_rest_on():
+    from rules.engine import evaluate_unit, legal_basis
+
+    footer = next(r for r in AUTOMATED if r.id == "PT-002")
+    assert legal_basis(footer) == footer.legal_basis  # the rule already cites 国办秘函〔2019〕19号
+    bare = type(footer)(**{**footer.__dict__, "legal_basis": ("某文件",)})
+    assert legal_basis(bare) == ("某文件", "国办秘函〔2019〕19号")
+    from rules.loader import AppliesTo
+
+    home = PageRecord(url="http://u.test/", kind="home", status=200)
+    anyone = type(bare)(**{**bare.__dict__, "applies_to": AppliesTo(kinds=("county",))})
+    [finding] = evaluate_unit([anyone], UnitPages(unit=_unit("county"), pages=(home,)), dt.date(2021, 12, 20))
+    assert finding.legal_basis == ("某文件", "国办秘函〔2019〕19号") and finding.status == "fail"
