@@ -50,7 +50,8 @@ class ProgressReporter:
     def item_scraped(self, item, response, spider) -> None:
         self.pages += 1
         self.units.add(item.unit_id)
-        if getattr(item, "fetch_status", "ok") != "ok":
+        page = getattr(item, "page", None)  # a FetchedPage; a reused page was fine last time
+        if page is not None and page.fetch_status != "ok":
             self.problems += 1
 
     def line(self) -> str:
@@ -74,3 +75,5 @@ class ProgressReporter:
         if self.live:
             sys.stderr.write("\r" + self.line() + f" | {reason}\n")
             sys.stderr.flush()
+        else:
+            logger.info("progress: %s | %s", self.line(), reason)

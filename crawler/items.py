@@ -14,6 +14,10 @@ class FetchedPage:
     page: PageRecord
     body: bytes | None = None
 
+    @property
+    def unit_id(self) -> str:
+        return self.page.unit_id
+
 
 @dataclass
 class ReusedPageItem:

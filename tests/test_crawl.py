@@ -35,6 +35,14 @@ def test_crawl_prints_no_deprecation_warnings(crawled):
     assert "DeprecationWarning" not in crawled["proc"].stderr, crawled["proc"].stderr[-2000:]
 
 
+def test_crawl_logs_no_error_of_its_own(crawled):
+    """A component that fails on every item (a signal handler) is caught by Scrapy and only
+    logged: the crawl log must show no such error and no traceback."""
+    stderr = crawled["proc"].stderr
+    assert "Traceback" not in stderr and "Error caught on signal handler" not in stderr, stderr[-3000:]
+    assert "units reached 31/31" in stderr  # the progress line counts every unit
+
+
 def test_crawl_opens_no_control_port(crawled):
     # Scrapy 2.19 starts a remote-control HTTP server that runs posted Python code, and
     # writes its token to a job file in the user's home. A crawler of untrusted sites
