@@ -199,6 +199,8 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     if doc_number is None:
         doc_number = find_doc_number(text[:600])
     index_number = (labelled.get("索引号", "").split() or [""])[0][:60] or None
+    publisher = next((labelled[label] for label in LABELS["publisher"] if labelled.get(label)),
+                     meta.get("ContentSource") or None)
 
     list_items = [ListItem(title=t, url=u, date=d) for t, u, d in list_rows(soup, base, pub_date, fetch_date)]
     path = urlsplit(url).path
@@ -243,6 +245,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         written_date=written, doc_number=doc_number, index_number=index_number, kind=kind, links=tuple(links),
         list_items=tuple(list_items), site_code=footer.site_code, site_code_meta=footer.site_code_meta, icp=footer.icp,
         police_code=footer.police, conac=footer.conac, meta=meta, script_built=script_built,
+        publisher=publisher[:100] if publisher else None,
     )
 
 

@@ -193,9 +193,11 @@ LABELS = {
     "doc": ("文号", "发文字号"),
     "index": ("索引号",),
     "title": ("标题", "名称", "公文名称", "文件名称"),
+    # who issued or published it, most specific first (来源 is often the site itself: 本网)
+    "publisher": ("发布机构", "发文机关", "发文单位", "发布单位", "办文部门", "信息来源", "来源"),
 }
 # Other labels of metadata blocks: never the value of the label before them.
-_OTHER_LABELS = ("主题分类", "分类", "发布机构", "发文机关", "发文单位", "发布单位", "主题词", "来源", "信息来源", "办文部门",
+_OTHER_LABELS = ("主题分类", "分类", "主题词",
                  "有效性", "生效日期", "废止日期", "体裁分类", "组配分类", "所属主题", "作者", "浏览次数", "点击数", "公开方式",
                  "公开范围", "时效", "文件编号", "有效期")
 _WANTED = tuple(label for group in LABELS.values() for label in group)

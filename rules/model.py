@@ -64,6 +64,7 @@ class PageContent:
     written_date: dt.date | None = None
     doc_number: str | None = None
     index_number: str | None = None
+    publisher: str | None = None  # 发布机构 / 发文机关 / 来源 as the page states it
     site_code: str | None = None
     site_code_meta: str | None = None
     icp: str | None = None

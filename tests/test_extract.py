@@ -547,3 +547,19 @@ def test_hanweb_dataproxy_answer_is_read_as_records():
     # A script that merely mentions a datastore, with no records, adds nothing.
     assert extract(b"<html><body><script>var s = '<datastore>';</script><p>x</p></body></html>",
                    "http://h/a.html").list_items == ()
+
+
+@pytest.mark.parametrize(("name", "publisher"), [
+    ("cn_govcn_zhengce_5352666_gbf_2018_123_fragment.html", "国务院办公厅"),  # 发文机关 cell
+    ("he_handan_hdzfxxgk_article_jyj_20200802.html", "邯郸市教育局"),  # 发布机构 in <strong> + text
+    ("js_shuyang_fgj_2023_annual_report_article_collector_wrapped.html", "沭阳县发展和改革局"),
+    ("gne_shanxi_gov_cn_article.html", "山西日报"),  # 来源: a repost from a newspaper
+    ("cn_cmse_gov_article_gne.html", None),
+])
+def test_publisher_as_the_page_states_it(name, publisher):
+    assert extract(real(name), "http://h/a.html").publisher == publisher
+
+
+def test_publisher_label_takes_no_neighbouring_label():
+    page = "<table><tr><td>发布机构：</td><td></td><td>成文日期：</td><td>2021-07-01</td></tr></table>"
+    assert extract(page.encode(), "http://h/a.html").publisher is None

@@ -195,6 +195,12 @@ def m006_finding_legal_basis(db: sqlite_utils.Database) -> None:
     db["findings"].add_column("legal_basis", str)  # JSON list
 
 
+@MIGRATIONS()
+def m008_page_publisher(db: sqlite_utils.Database) -> None:
+    # Who the page says issued it (发布机构/发文机关/来源): the document layer resolves it to a unit.
+    db["pages"].add_column("publisher", str)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)
