@@ -1,0 +1,134 @@
+"""The document layer: what a stored page is, who issued it, and which year it is about.
+
+Pure. A page's title (and 文号) gives its type from the vocabulary in doctypes.yaml, the
+year in its title the year it is about (a 2020 annual report is published in 2021), its
+publisher and title prefix who issued it, resolved to a registry unit or to "another body".
+Each conclusion keeps the signal it came from, so an auditor can see and dispute it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from rules.model import PageRecord, UnitInfo
+
+OTHER_BODY = "other"  # issuer: a body that is not a unit of the registry (province, State Council…)
+
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+# Words that make a name a government body (so an unknown one is "another body", not noise).
+_BODY = re.compile(r"(国务院|人民政府|办公厅|办公室|委员会|[部厅局委办署院]$|[省市县区镇乡]政府|中心$|党委|人大)")
+_SELF = frozenset({"本网", "本站", "本单位", "本局", "本机关"})
+
+
+@dataclass(frozen=True)
+class DocType:
+    id: str
+    name: str
+    about: bool
+    title: tuple[re.Pattern, ...]
+    not_title: tuple[re.Pattern, ...] = ()
+    doc_number: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    url: str
+    doc_type: str | None  # a DocType id, None when nothing matched
+    about: bool  # about another document (notice, bulletin, repost, meeting…), not the document
+    subject_year: int | None
+    issuer: str | None  # a registry unit id, OTHER_BODY, or None when the page does not say
+    issuer_text: str  # the name as the page gives it
+    pub_date: object = None
+    written_date: object = None
+    doc_number: str | None = None
+    why: tuple[str, ...] = ()  # the signals each conclusion came from
+
+
+@lru_cache(maxsize=4)
+def load_doctypes(path: str | None = None) -> tuple[DocType, ...]:
+    text = (open(path, encoding="utf-8").read() if path
+            else resources.files("rules").joinpath("doctypes.yaml").read_text(encoding="utf-8"))
+    out = []
+    for raw in yaml.safe_load(text)["types"]:
+        out.append(DocType(
+            id=raw["id"], name=raw.get("name", raw["id"]), about=bool(raw.get("about", False)),
+            title=tuple(re.compile(p) for p in raw.get("title", [])),
+            not_title=tuple(re.compile(p) for p in raw.get("not_title", [])),
+            doc_number=bool(raw.get("doc_number", False)),
+        ))
+    return tuple(out)
+
+
+def doc_type_of(title: str, doc_number: str | None, types: Sequence[DocType]) -> tuple[DocType | None, str]:
+    """The first type whose patterns match, and the signal that decided it."""
+    for t in types:
+        if any(p.search(title) for p in t.not_title):
+            continue
+        hit = next((p for p in t.title if p.search(title)), None)
+        if hit is not None:
+            return t, f"类型：标题含「{hit.search(title).group(0)}」→ {t.name}"
+        if t.doc_number and doc_number:
+            return t, f"类型：有文号 {doc_number} → {t.name}"
+    return None, "类型：标题不属于任何已知类型"
+
+
+def subject_year_of(title: str) -> tuple[int | None, str]:
+    m = _YEAR.search(title)
+    if m:
+        return int(m.group(1)), f"年度：标题含「{m.group(0)}」"
+    return None, "年度：标题未写年份"
+
+
+def _names(unit: UnitInfo, names: dict[str, Sequence[str]]) -> list[str]:
+    return sorted({unit.name, *names.get(unit.id, ())} - {""}, key=len, reverse=True)
+
+
+def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
+              names: dict[str, Sequence[str]] | None = None) -> tuple[str | None, str, str]:
+    """(issuer, the name as given, why). `names` adds each unit's other names (short name,
+    aliases); the longest name that matches wins, so 梅州市财政局 is not read as 梅州市."""
+    names = names or {}
+    title = page.title or ""
+    publisher = (page.publisher or "").strip()
+    prefix = re.split(r"关于|(?:19|20)\d\d\s*年", title, maxsplit=1)[0].strip() if title else ""
+    for source, text in (("发布机构/来源", publisher), ("标题", prefix)):
+        if not text or text in _SELF:
+            continue
+        best = None
+        for u in units:
+            for name in _names(u, names):
+                if name and (text.startswith(name) or (source != "标题" and name in text)):
+                    if best is None or len(name) > len(best[1]):
+                        best = (u, name)
+        if best is not None:
+            return best[0].id, text, f"发文单位：{source}「{text}」= {best[0].name}"
+        if _BODY.search(text) or source != "标题":
+            return OTHER_BODY, text, f"发文单位：{source}「{text}」不是本次检查名单中的单位"
+    if publisher in _SELF:
+        return unit.id, publisher, f"发文单位：来源「{publisher}」即本网站所属单位"
+    return None, "", "发文单位：页面未写明"
+
+
+def classify(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
+             names: dict[str, Sequence[str]] | None = None, types: Sequence[DocType] | None = None) -> Document:
+    """The document record of one stored page of `unit`'s site."""
+    types = types if types is not None else load_doctypes()
+    doc_type, why_type = doc_type_of(page.title or "", page.doc_number, types)
+    year, why_year = subject_year_of(page.title or "")
+    issuer, issuer_text, why_issuer = issuer_of(page, unit, units, names)
+    return Document(
+        url=page.url, doc_type=doc_type.id if doc_type else None, about=bool(doc_type and doc_type.about),
+        subject_year=year, issuer=issuer, issuer_text=issuer_text, pub_date=page.pub_date,
+        written_date=page.written_date, doc_number=page.doc_number, why=(why_type, why_year, why_issuer),
+    )
+
+
+def is_own(doc: Document, unit: UnitInfo) -> bool:
+    """Issued by the audited unit, or by a unit whose duties its site carries (acts_for)."""
+    return doc.issuer is not None and (doc.issuer == unit.id or doc.issuer in unit.acts_for)
