@@ -78,9 +78,12 @@ def run_audit(
     })
     before = store.previous_statuses(db, previous)
     findings: list[Finding] = []
+    documents = []
     results = []
-    for unit, (unit_findings, reachable) in zip(
-            audited, _evaluate_units(db, crawl_id, audited, rules, as_of, plan, finished, workers)):
+    registry = tuple(u.info for u in units)
+    for unit, (unit_findings, reachable, unit_documents) in zip(
+            audited, _evaluate_units(db, crawl_id, audited, registry, rules, as_of, plan, finished, workers)):
+        documents.extend((unit.id, d) for d in unit_documents)
         findings.extend(dataclasses.replace(f, change=change_of(f.status, before.get((f.unit, f.rule))))
                         if previous is not None else f for f in unit_findings)
         by_rule = {f.rule: {"status": f.status, "count": f.count} for f in unit_findings}
@@ -98,17 +101,16 @@ def run_audit(
             "incomplete": json.dumps(score.incomplete),
             "counts": json.dumps(counts),
         })
-    store.save_audit_results(db, audit_id, sorted(findings, key=lambda f: (f.unit, f.rule)), results)
+    store.save_audit_results(db, audit_id, sorted(findings, key=lambda f: (f.unit, f.rule)), results, documents)
     return audit_id
 
 
-def _unit_info(unit: Unit) -> UnitInfo:
-    return UnitInfo(id=unit.id, name=unit.name, kind=unit.kind, acts_for=unit.acts_for)
-
-
-def _evaluate(db, crawl_id, info, finished, rules, as_of, plan) -> tuple[list[Finding], bool]:
-    unit_pages = store.load_unit_pages(db, crawl_id, info, finished=finished, needs=page_needs(rules))
-    return evaluate_unit(list(rules), unit_pages, as_of, plan), unit_pages.reachable
+def _evaluate(db, crawl_id, info, registry, finished, rules, as_of, plan) -> tuple[list[Finding], bool, list]:
+    """A unit's findings, whether it was reachable, and the documents the audit read on its site."""
+    unit_pages = store.load_unit_pages(db, crawl_id, info, finished=finished, needs=page_needs(rules),
+                                       registry=registry)
+    findings = evaluate_unit(list(rules), unit_pages, as_of, plan)
+    return findings, unit_pages.reachable, list(unit_pages.documents.values())
 
 
 def page_needs(rules: Sequence[Rule]) -> frozenset[str]:
@@ -132,17 +134,19 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _evaluate_units(db, crawl_id, units, rules, as_of, plan, finished, workers) -> Iterator[tuple[list[Finding], bool]]:
-    """(findings, reachable) per unit, in the order of `units`."""
+def _evaluate_units(db, crawl_id, units, registry, rules, as_of, plan, finished,
+                    workers) -> Iterator[tuple[list[Finding], bool, list]]:
+    """(findings, reachable, documents) per unit, in the order of `units`."""
     if workers <= 1:
         for unit in units:
-            yield _evaluate(db, crawl_id, _unit_info(unit), finished, rules, as_of, plan)
+            yield _evaluate(db, crawl_id, unit.info, registry, finished, rules, as_of, plan)
         return
     # spawn, not fork: under `zwgk run` this process has run Scrapy's threads, and forking a
     # threaded process can copy a held lock into the child
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
-                             initargs=(os.getpid(), store.db_file(db), list(rules), plan, finished, as_of)) as pool:
-        yield from pool.map(_worker_evaluate, [(crawl_id, _unit_info(u)) for u in units])
+                             initargs=(os.getpid(), store.db_file(db), list(rules), plan, finished, as_of,
+                                       registry)) as pool:
+        yield from pool.map(_worker_evaluate, [(crawl_id, u.info) for u in units])
 
 
 _WORKER: dict = {}
@@ -157,18 +161,18 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt.date) -> None:
+def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt.date, registry) -> None:
     # `parent` is passed in, not read here: the parent may already be dead by now
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     # read-only: a worker can never write, so a killed audit still leaves no partial findings
     db = store.open_readonly(path)
-    _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of)
+    _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of, registry=registry)
 
 
-def _worker_evaluate(job: tuple[int, UnitInfo]) -> tuple[list[Finding], bool]:
+def _worker_evaluate(job: tuple[int, UnitInfo]) -> tuple[list[Finding], bool, list]:
     crawl_id, info = job
     w = _WORKER
-    return _evaluate(w["db"], crawl_id, info, w["finished"], w["rules"], w["as_of"], w["plan"])
+    return _evaluate(w["db"], crawl_id, info, w["registry"], w["finished"], w["rules"], w["as_of"], w["plan"])
 
 
 def change_of(status: str, previous: str | None) -> str | None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from rules.model import UnitInfo
 from rules.vocab import UNIT_KINDS
 
 DEFAULT_UNITS_FILE = "meizhou-units.yaml"
@@ -38,6 +39,12 @@ class Unit:
     url_status: str = "unconfirmed"
     url_note: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def info(self) -> UnitInfo:
+        """What the rules know of this unit."""
+        return UnitInfo(id=self.id, name=self.name, kind=self.kind, acts_for=self.acts_for,
+                        names=tuple(n for n in (self.short_name, *self.aliases) if n))
 
     def in_scope(self, url: str) -> bool:
         """True when the crawl of this unit may fetch `url` (host, port and path prefix)."""

@@ -85,15 +85,13 @@ def subject_year_of(title: str) -> tuple[int | None, str]:
     return None, "年度：标题未写年份"
 
 
-def _names(unit: UnitInfo, names: dict[str, Sequence[str]]) -> list[str]:
-    return sorted({unit.name, *names.get(unit.id, ())} - {""}, key=len, reverse=True)
+def _names(unit: UnitInfo) -> list[str]:
+    return sorted({unit.name, *unit.names} - {""}, key=len, reverse=True)
 
 
-def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
-              names: dict[str, Sequence[str]] | None = None) -> tuple[str | None, str, str]:
-    """(issuer, the name as given, why). `names` adds each unit's other names (short name,
-    aliases); the longest name that matches wins, so 梅州市财政局 is not read as 梅州市."""
-    names = names or {}
+def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo]) -> tuple[str | None, str, str]:
+    """(issuer, the name as given, why). Units are recognised by their name or other names
+    (short name, aliases); the longest name that matches wins, so 梅州市财政局 is not 梅州市."""
     title = page.title or ""
     publisher = (page.publisher or "").strip()
     prefix = re.split(r"关于|(?:19|20)\d\d\s*年", title, maxsplit=1)[0].strip() if title else ""
@@ -102,7 +100,7 @@ def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
             continue
         best = None
         for u in units:
-            for name in _names(u, names):
+            for name in _names(u):
                 if name and (text.startswith(name) or (source != "标题" and name in text)):
                     if best is None or len(name) > len(best[1]):
                         best = (u, name)
@@ -116,12 +114,12 @@ def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
 
 
 def classify(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
-             names: dict[str, Sequence[str]] | None = None, types: Sequence[DocType] | None = None) -> Document:
+             types: Sequence[DocType] | None = None) -> Document:
     """The document record of one stored page of `unit`'s site."""
     types = types if types is not None else load_doctypes()
     doc_type, why_type = doc_type_of(page.title or "", page.doc_number, types)
     year, why_year = subject_year_of(page.title or "")
-    issuer, issuer_text, why_issuer = issuer_of(page, unit, units, names)
+    issuer, issuer_text, why_issuer = issuer_of(page, unit, units)
     return Document(
         url=page.url, doc_type=doc_type.id if doc_type else None, about=bool(doc_type and doc_type.about),
         subject_year=year, issuer=issuer, issuer_text=issuer_text, pub_date=page.pub_date,

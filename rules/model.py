@@ -136,6 +136,7 @@ class UnitInfo:
     name: str
     kind: str
     acts_for: tuple[str, ...] = ()  # units whose plan duties this unit's site carries
+    names: tuple[str, ...] = ()  # other names (short name, aliases), to recognise its documents
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,16 @@ class UnitPages:
     pages: tuple[PageRecord, ...]
     crawl_finished: bool = True
     limits: tuple[str, ...] = ()  # CRAWL_LIMITS words: why this unit's crawl may have missed pages
+    registry: tuple[UnitInfo, ...] = ()  # every audited unit: issuers are resolved against them
+
+    @cached_property
+    def documents(self) -> dict:
+        """url -> Document (rules/documents.py) for each article and attachment fetched."""
+        from rules.documents import classify  # noqa: PLC0415  (documents imports this module)
+
+        registry = self.registry or (self.unit,)
+        return {p.url: classify(p, self.unit, registry) for p in self.pages
+                if p.ok and p.kind in ("article", "attachment")}
 
     @property
     def incomplete_because(self) -> str:

@@ -158,8 +158,20 @@ def test_audit_in_worker_processes_equals_one_process(audited, tmp_path):
     results = [db.execute("SELECT unit_id, reachable, score, passed, vetoes, deductions, incomplete, counts "
                           "FROM unit_results WHERE audit_id = ? ORDER BY unit_id", [audit_id]).fetchall()
                for audit_id in (1, last)]
+    documents = [db.execute("SELECT unit_id, url, doc_type, about, subject_year, issuer, why FROM documents "
+                            "WHERE audit_id = ? ORDER BY unit_id, url", [audit_id]).fetchall() for audit_id in (1, last)]
     db.close()
     assert results[0] == results[1] and len(results[0]) > 20
+    assert documents[0] == documents[1] and len(documents[0]) > 100
+
+
+def test_the_audit_keeps_each_documents_type_year_issuer_and_why(audited):
+    db = store.open_db(audited["db_path"], create=False)
+    rows = {(r["unit_id"], r["doc_type"], r["subject_year"]): r for r in db.query(
+        "SELECT * FROM documents WHERE audit_id = 1 AND doc_type = '年度报告'")}
+    db.close()
+    report = rows[("meijiang", "年度报告", 2020)]
+    assert report["issuer"] == "meijiang" and json.loads(report["why"])[0].startswith("类型：")
 
 
 def test_negative_jobs_is_a_usage_error(audited):

@@ -12,12 +12,12 @@ from rules.model import PageRecord, UnitInfo
 from tests.conftest import SHARED
 
 TITLES = yaml.safe_load((Path(__file__).parent / "data" / "doctype-titles.yaml").read_text(encoding="utf-8"))
-MEIJIANG = UnitInfo(id="meijiang", name="梅州市梅江区人民政府", kind="county")
-CZJ = UnitInfo(id="mz-czj", name="梅州市财政局", kind="municipal-department")
-CITY = UnitInfo(id="meizhou", name="梅州市人民政府", kind="municipal-government", acts_for=("mz-office",))
-OFFICE = UnitInfo(id="mz-office", name="梅州市人民政府办公室", kind="municipal-department")
+MEIJIANG = UnitInfo(id="meijiang", name="梅州市梅江区人民政府", kind="county", names=("梅江区",))
+CZJ = UnitInfo(id="mz-czj", name="梅州市财政局", kind="municipal-department", names=("市财政局",))
+CITY = UnitInfo(id="meizhou", name="梅州市人民政府", kind="municipal-government", acts_for=("mz-office",),
+                names=("市政府",))
+OFFICE = UnitInfo(id="mz-office", name="梅州市人民政府办公室", kind="municipal-department", names=("市政府办公室",))
 UNITS = (MEIJIANG, CZJ, CITY, OFFICE)
-NAMES = {"meijiang": ("梅江区",), "mz-czj": ("市财政局",), "meizhou": ("市政府",), "mz-office": ("市政府办公室",)}
 
 
 @pytest.mark.parametrize("case", TITLES, ids=[c["title"][:24] for c in TITLES])
@@ -45,28 +45,28 @@ def _page(title, publisher=None, **kw):
 
 
 def test_issuer_from_publisher_or_title_prefix():
-    own = classify(_page("梅州市梅江区人民政府2020年政府信息公开工作年度报告"), MEIJIANG, UNITS, NAMES)
+    own = classify(_page("梅州市梅江区人民政府2020年政府信息公开工作年度报告"), MEIJIANG, UNITS)
     assert own.issuer == "meijiang" and own.doc_type == "年度报告" and own.subject_year == 2020
     assert is_own(own, MEIJIANG) and "标题" in own.why[2]
     # A department's own report on the city portal is the department's, not the city's.
-    dept = classify(_page("梅州市财政局2020年政府信息公开年报", "梅州市财政局"), CITY, UNITS, NAMES)
+    dept = classify(_page("梅州市财政局2020年政府信息公开年报", "梅州市财政局"), CITY, UNITS)
     assert dept.issuer == "mz-czj" and not is_own(dept, CITY)
     # The office's documents count for the city portal, which carries its duties (acts_for).
-    office = classify(_page("梅州市人民政府办公室2020年政府信息公开工作年度报告"), CITY, UNITS, NAMES)
+    office = classify(_page("梅州市人民政府办公室2020年政府信息公开工作年度报告"), CITY, UNITS)
     assert office.issuer == "mz-office" and is_own(office, CITY)
     # A reposted provincial outline is another body's document.
     prov = classify(_page("广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要", "广东省人民政府"),
-                    MEIJIANG, UNITS, NAMES)
+                    MEIJIANG, UNITS)
     assert prov.issuer == OTHER_BODY and not is_own(prov, MEIJIANG)
     # 来源：本网 is the site's own unit; nothing at all is unknown, never "own".
-    assert classify(_page("2021年政府债务限额和余额情况", "本网"), MEIJIANG, UNITS, NAMES).issuer == "meijiang"
-    unknown = classify(_page("2021年政府债务限额和余额情况"), MEIJIANG, UNITS, NAMES)
+    assert classify(_page("2021年政府债务限额和余额情况", "本网"), MEIJIANG, UNITS).issuer == "meijiang"
+    unknown = classify(_page("2021年政府债务限额和余额情况"), MEIJIANG, UNITS)
     assert unknown.issuer is None and not is_own(unknown, MEIJIANG)
 
 
 def test_every_conclusion_says_why():
     doc = classify(_page("关于做好2020年政府信息公开工作年度报告编制发布工作的通知", "梅州市人民政府办公室",
-                         pub_date=dt.date(2021, 1, 5)), CITY, UNITS, NAMES)
+                         pub_date=dt.date(2021, 1, 5)), CITY, UNITS)
     assert doc.doc_type == "通知部署" and doc.about and doc.subject_year == 2020 and doc.issuer == "mz-office"
     assert len(doc.why) == 3 and all(doc.why)
 
@@ -83,6 +83,6 @@ def test_real_pages(name, doc_type, year, issuer):
         pytest.skip("shared/real is not beside the repository")
     content = extract(path.read_bytes(), "http://h/a.html")
     page = PageRecord(url="http://h/a.html", **{k: v for k, v in vars(content).items()})
-    doc = classify(page, MEIJIANG, UNITS, NAMES)
+    doc = classify(page, MEIJIANG, UNITS)
     assert (doc.doc_type, doc.subject_year) == (doc_type, year), doc.why
     assert doc.issuer == issuer, doc.why

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import sqlite_utils
 
 from crawler.store.schema import utcnow
+from rules.documents import Document
 from rules.model import Evidence, Finding
 from rules.vocab import FINDING_STATUSES
 
@@ -72,10 +73,14 @@ def _finding(row: dict) -> Finding:
 
 
 def save_audit_results(db: sqlite_utils.Database, audit_id: int, findings: Iterable[Finding],
-                       results: list[dict]) -> None:
-    """Findings and unit results of a run, and the run marked finished: one transaction."""
+                       results: list[dict], documents: Iterable[tuple[str, Document]] = ()) -> None:
+    """Findings, documents and unit results of a run, and the run marked finished: one transaction."""
     with db.atomic():
         db["findings"].insert_all((_finding_row(audit_id, f) for f in findings), batch_size=500)
+        db["documents"].insert_all(({
+            "audit_id": audit_id, "unit_id": unit_id, "url": d.url, "doc_type": d.doc_type, "about": int(d.about),
+            "subject_year": d.subject_year, "issuer": d.issuer, "issuer_text": d.issuer_text,
+            "why": json.dumps(list(d.why), ensure_ascii=False)} for unit_id, d in documents), batch_size=500)
         db["unit_results"].insert_all([r | {"audit_id": audit_id} for r in results])
         db["audit_runs"].update(audit_id, {"status": "finished", "finished_at": utcnow()})
 

@@ -228,7 +228,8 @@ def _report_sources(db, page: PageRecord, links: Iterable[LinkRecord], attachmen
 
 
 def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *, finished: bool,
-                    needs: frozenset[str] = frozenset({"report_sources"})) -> UnitPages:
+                    needs: frozenset[str] = frozenset({"report_sources"}),
+                    registry: tuple[UnitInfo, ...] = ()) -> UnitPages:
     """Everything one unit's crawl stored, as the rules see it; `needs` (declared by the
     matchers) says which facts beyond the stored row to load."""
     links = _unit_links(db, crawl_id, unit.id)
@@ -245,4 +246,4 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
             page = dataclasses.replace(page, **_report_sources(db, page, page_links, attachments))
         pages.append(page)
     limits = crawl_limits(db, crawl_id).get(unit.id, ())
-    return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished, limits=limits)
+    return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished, limits=limits, registry=registry)

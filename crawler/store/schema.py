@@ -201,6 +201,27 @@ def m008_page_publisher(db: sqlite_utils.Database) -> None:
     db["pages"].add_column("publisher", str)
 
 
+@MIGRATIONS()
+def m009_documents(db: sqlite_utils.Database) -> None:
+    # The document layer's verdict on each article and attachment an audit read: what it is,
+    # the year it is about, who issued it, and why (so an auditor can dispute it).
+    db["documents"].create(
+        {
+            "audit_id": int,
+            "unit_id": str,
+            "url": str,
+            "doc_type": str,  # a rules/doctypes.yaml id, NULL when none matched
+            "about": int,  # about another document (notice, bulletin, repost…), not the document
+            "subject_year": int,
+            "issuer": str,  # a unit id, 'other' (another body) or NULL (the page does not say)
+            "issuer_text": str,
+            "why": str,  # JSON list of the signals
+        },
+        pk=("audit_id", "unit_id", "url"),
+        foreign_keys=[("audit_id", "audit_runs", "id")],
+    )
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)
