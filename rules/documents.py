@@ -21,8 +21,11 @@ from rules.model import PageRecord, UnitInfo
 OTHER_BODY = "other"  # issuer: a body that is not a unit of the registry (province, State Council…)
 
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-# Words that make a name a government body (so an unknown one is "another body", not noise).
-_BODY = re.compile(r"(国务院|人民政府|办公厅|办公室|委员会|[部厅局委办署院]$|[省市县区镇乡]政府|中心$|党委|人大)")
+# A title that opens with an organisation's name (广东省人民政府关于…, 国家发展改革委2021年…):
+# the shortest run of Chinese characters ending in an organisation word.
+_ORG_AT_START = re.compile(
+    r"^([\u4e00-\u9fa5]{1,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公厅|办公室|委员会|常委会|管理局|"
+    r"[局厅委署院部]|中心|党委))(?=关于|(?:19|20)\d\d|印发|转发|$)")
 _SELF = frozenset({"本网", "本站", "本单位", "本局", "本机关"})
 
 
@@ -105,9 +108,11 @@ def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo]) -> tu
                     if best is None or len(name) > len(best[1]):
                         best = (u, name)
         if best is not None:
-            return best[0].id, text, f"发文单位：{source}「{text}」= {best[0].name}"
-        if _BODY.search(text) or source != "标题":
-            return OTHER_BODY, text, f"发文单位：{source}「{text}」不是本次检查名单中的单位"
+            given = text if source != "标题" else best[1]
+            return best[0].id, given, f"发文单位：{source}「{given}」= {best[0].name}"
+        org = text if source != "标题" else (m.group(1) if (m := _ORG_AT_START.match(text)) else "")
+        if org:
+            return OTHER_BODY, org, f"发文单位：{source}「{org}」不是本次检查名单中的单位"
     if publisher in _SELF:
         return unit.id, publisher, f"发文单位：来源「{publisher}」即本网站所属单位"
     return None, "", "发文单位：页面未写明"

@@ -86,3 +86,12 @@ def test_real_pages(name, doc_type, year, issuer):
     doc = classify(page, MEIJIANG, UNITS)
     assert (doc.doc_type, doc.subject_year) == (doc_type, year), doc.why
     assert doc.issuer == issuer, doc.why
+
+
+def test_title_prefix_is_an_issuer_only_when_it_names_an_organisation():
+    prov = classify(_page("广东省人民政府关于印发广东省推进政务公开工作方案的通知"), MEIJIANG, UNITS)
+    assert (prov.issuer, prov.issuer_text) == (OTHER_BODY, "广东省人民政府")
+    explainer = classify(_page("一图读懂《市政府关于促进民营经济发展的若干措施》"), CITY, UNITS)
+    assert explainer.issuer is None  # the title names a document, not who issued this page
+    short = classify(_page("梅江区城乡规划领域基层政务公开标准目录"), MEIJIANG, UNITS)
+    assert (short.issuer, short.issuer_text, short.doc_type) == ("meijiang", "梅江区", "标准目录")
