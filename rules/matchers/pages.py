@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
-from rules.matchers.base import Context, _as_list, _date, _evidence, _where_all, describe, matcher, select
+from rules.matchers.base import MAX_EVIDENCE, Context, _as_list, _date, _evidence, _where_all, describe, matcher, select
 from rules.model import PageRecord, Result, evidence_of
+from rules.vocab import BROKEN_STATUSES, FETCH_STATUSES, UNDETERMINED_STATUSES
 
 
 @matcher("page", params=("where", "min_count", "published_by"), required=("where",), selectors=("where",))
@@ -77,9 +79,35 @@ def match_column(spec: dict, ctx: Context) -> Result:
     return Result("pass", f"栏目存在，共 {len(items)} 条", evidence)
 
 
-@matcher("link", params=("on", "where", "anchor", "url"), selectors=("where",), regexes=("anchor", "url"))
+def _target_verdict(link, targets: dict[str, PageRecord], hosts: list[str], title_search) -> tuple[str, str]:
+    """(good | dead | unsure | wrong, why) for where a required link leads."""
+    host = (urlsplit(link.to_url).hostname or "").lower()
+    if not link.in_scope:
+        if not hosts:
+            return "good", "站外链接（未访问）"
+        if any(host == h or host.endswith("." + h) for h in hosts):
+            return "good", f"指向 {host}（预期网站，站外未访问）"
+        return "wrong", f"指向 {host or link.to_url}，不是预期网站（{'/'.join(hosts)}）"
+    status = link.target_fetch_status
+    if status in BROKEN_STATUSES:
+        return "dead", f"目标无法访问（{FETCH_STATUSES.get(status, status)}）"
+    if status is None or status in UNDETERMINED_STATUSES:
+        return "unsure", "目标未能取得" if status else "目标未抓取"
+    if hosts and not any(host == h or host.endswith("." + h) for h in hosts):
+        return "wrong", f"指向本站 {host}，不是预期网站（{'/'.join(hosts)}）"
+    target = targets.get(link.to_url)
+    if title_search and not (target and title_search(f"{target.title} {target.column}")):
+        return "wrong", f"目标页面「{target.title if target else ''}」不是预期的页面"
+    return "good", "目标可访问"
+
+
+@matcher("link", params=("on", "where", "anchor", "url", "expect_hosts", "target_title"), selectors=("where",),
+         regexes=("anchor", "url", "target_title"))
 def match_link(spec: dict, ctx: Context) -> Result:
-    """A link whose anchor and/or URL matches, on the home page or on any page."""
+    """A link whose anchor and/or URL matches, on the home page or on any page, that leads
+    somewhere alive and expected: an in-site target must have been fetched without error (and,
+    with `target_title`, be a page of that kind); with `expect_hosts`, the target's host must be
+    one of them. A label alone never passes when its target is dead."""
     on = spec.get("on", "home")
     if on == "home":
         pages = [ctx.unit_pages.home] if ctx.unit_pages.home else []
@@ -91,17 +119,32 @@ def match_link(spec: dict, ctx: Context) -> Result:
     else:
         pages = [p for p in ctx.pages if p.ok]
     anchor_re, url_re = spec.get("anchor"), spec.get("url")
-    looked_for = f"链接 anchor~{anchor_re or '*'} url~{url_re or '*'}"
+    hosts = [h.lower() for h in _as_list(spec.get("expect_hosts"))]
+    looked_for = f"链接 anchor~{anchor_re or '*'} url~{url_re or '*'}" + (f"，指向 {'/'.join(hosts)}" if hosts else "")
     anchor_search = re.compile(anchor_re).search if anchor_re else None
     url_search = re.compile(url_re).search if url_re else None
+    title_search = re.compile(spec["target_title"]).search if spec.get("target_title") else None
+    targets = {p.url: p for p in ctx.pages}
+    seen: dict[str, tuple[str, str, PageRecord, object]] = {}
     for page in pages:
         for link in page.links:
             if anchor_search and not anchor_search(link.anchor or ""):
                 continue
             if url_search and not url_search(link.to_url):
                 continue
-            return Result("pass", f"找到链接「{link.anchor}」", (evidence_of(page, f"{link.anchor} → {link.to_url}"),))
+            verdict, why = _target_verdict(link, targets, hosts, title_search)
+            if verdict == "good":
+                return Result("pass", f"找到链接「{link.anchor}」，{why}",
+                              (evidence_of(page, f"{link.anchor} → {link.to_url}（{why}）"),))
+            seen.setdefault(link.to_url, (verdict, why, page, link))
     where = {"home": "首页", "pages": f"{len(pages)} 个相关页面"}.get(on, _where_all(ctx))
+    if seen:
+        evidence = tuple(evidence_of(p, f"{l.anchor} → {l.to_url}（{why}）") for _, why, p, l in seen.values())
+        verdicts = {v for v, *_ in seen.values()}
+        detail = "；".join(f"「{l.anchor}」{why}" for _, why, _, l in list(seen.values())[:MAX_EVIDENCE])
+        if verdicts & {"dead", "wrong"}:
+            return Result("fail", f"链接存在但{detail}", evidence[:MAX_EVIDENCE], looked_for, where)
+        return Result("unknown", f"链接存在但{detail}", evidence[:MAX_EVIDENCE], looked_for, where)
     # Missing from the home page is a fact about the page read; missing from the rest of the site
     # is an absence only a complete crawl can show.
     return Result("fail", "未找到该链接", _evidence(pages) if on == "pages" else (), looked_for, where,
