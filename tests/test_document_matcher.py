@@ -90,3 +90,49 @@ def test_national_list_may_be_anyones():
     national = [("市场准入负面清单（2020年版）", "国家发展改革委 商务部", dt.date(2021, 1, 10))]
     assert evaluate_rule(negative, pages(COUNTY, *national), AS_OF).status == "pass"
     assert evaluate_rule(rule({"document": {"type": "负面清单"}}), pages(COUNTY, *national), AS_OF).status == "fail"
+
+
+def _with_text(unit, *docs):
+    home = PageRecord(url="http://u.test/", kind="home", status=200)
+    items = tuple(PageRecord(url=f"http://u.test/t{i}.html", kind="article", status=200, title=title, text=text,
+                             publisher=None, pub_date=dt.date(2021, 6, 1)) for i, (title, text) in enumerate(docs))
+    return UnitPages(unit=unit, pages=(home, *items), registry=REGISTRY)
+
+
+DEBT = rule({"mentions": {"document": {"type": "债务信息"}, "in_one": True,
+                          "all": ["限额", "余额", "期限", "利率", "偿还计划", "偿还资金来源"]}})
+
+
+def test_words_must_stand_in_one_document_not_be_gathered_from_several():
+    split = _with_text(COUNTY, ("梅江区2021年政府债务限额和余额情况", "限额 余额 期限"),
+                       ("梅江区2020年政府债务情况说明", "利率 偿还计划 偿还资金来源"))
+    result = evaluate_rule(DEBT, split, AS_OF)
+    assert result.status == "fail" and "没有一个页面同时包含全部内容" in result.detail
+    whole = _with_text(COUNTY, ("梅江区2021年政府债务限额和余额情况", "限额 余额 期限 利率 偿还计划 偿还资金来源"))
+    assert evaluate_rule(DEBT, whole, AS_OF).status == "pass"
+    # a news item naming all six words is not a debt document
+    news = _with_text(COUNTY, ("梅江区召开政府债务管理工作会议", "限额 余额 期限 利率 偿还计划 偿还资金来源"))
+    assert evaluate_rule(DEBT, news, AS_OF).status == "fail"
+
+
+GUIDE = rule({"mentions": {"document": {"type": "公开指南"}, "in_one": True,
+                           "all": ["办公地址", "办公时间", "联系电话"], "none": ["国务院令第492号", "检索费"]}})
+
+
+def test_a_guide_under_the_old_regulation_or_charging_search_fees_fails():
+    body = "办公地址：梅州市… 办公时间：工作日 联系电话：0753-"
+    assert evaluate_rule(GUIDE, _with_text(COUNTY, ("梅江区政府信息公开指南", body)), AS_OF).status == "pass"
+    old = _with_text(COUNTY, ("梅江区政府信息公开指南", body + " 依据《政府信息公开条例》（国务院令第492号）"))
+    failed = evaluate_rule(GUIDE, old, AS_OF)
+    assert failed.status == "fail" and "国务院令第492号" in failed.detail
+    fee = _with_text(COUNTY, ("梅江区政府信息公开指南", body + " 收取检索费、复制费"))
+    assert evaluate_rule(GUIDE, fee, AS_OF).status == "fail"
+
+
+def test_mentions_needs_exactly_one_of_where_or_document():
+    from rules.loader import RuleError
+
+    with pytest.raises(RuleError, match="exactly one of where"):
+        rule({"mentions": {"all": ["x"]}})
+    with pytest.raises(RuleError, match="exactly one of where"):
+        rule({"mentions": {"all": ["x"], "where": {"title": "x"}, "document": {"type": "公开指南"}}})

@@ -23,6 +23,25 @@ def _excerpt(page: PageRecord, doc: Document, note: str = "") -> str:
     return f"{page.title}{date}｜{_label(doc)}{('｜' + note) if note else ''}"
 
 
+def documents_matching(ctx: Context, types: set[str], year: int | None, own: bool,
+                       where: dict) -> tuple[list[tuple[PageRecord, Document]], list[tuple[PageRecord, Document, str]]]:
+    """(documents of a type, for the year, by the unit) and the near misses with why each was excluded."""
+    unit = ctx.unit_pages.unit
+    docs = ctx.unit_pages.documents
+    found, excluded = [], []
+    for page in select(ctx.pages, where):
+        doc = docs.get(page.url)
+        if doc is None or doc.doc_type not in types:
+            continue
+        if year is not None and doc.subject_year != year:
+            excluded.append((page, doc, f"年度不符（{doc.subject_year or '未写明'}）"))
+        elif own and doc.issuer is not None and not is_own(doc, unit):
+            excluded.append((page, doc, "非本单位文件"))
+        else:
+            found.append((page, doc))
+    return found, excluded
+
+
 @matcher("document", params=("type", "year", "own", "where", "published_by"), required=("type",),
          selectors=("where",))
 def match_document(spec: dict, ctx: Context) -> Result:
@@ -37,19 +56,7 @@ def match_document(spec: dict, ctx: Context) -> Result:
     wanted = "、".join(names.get(t, t) for t in sorted(types))
     looked_for = f"{year}年" * bool(year) + wanted + ("（本单位发布）" if own else "") + (
         f"；{describe(where)}" if where else "")
-    unit = ctx.unit_pages.unit
-    docs = ctx.unit_pages.documents
-    found, excluded = [], []
-    for page in select(ctx.pages, where):
-        doc = docs.get(page.url)
-        if doc is None or doc.doc_type not in types:
-            continue
-        if year is not None and doc.subject_year != year:
-            excluded.append((page, doc, f"年度不符（{doc.subject_year or '未写明'}）"))
-        elif own and doc.issuer is not None and not is_own(doc, unit):
-            excluded.append((page, doc, "非本单位文件"))
-        else:
-            found.append((page, doc))
+    found, excluded = documents_matching(ctx, types, year, own, where)
     if not found:
         why = f"；排除 {len(excluded)} 个相近文件（年度不符或非本单位）" if excluded else ""
         evidence = tuple(evidence_of(p, _excerpt(p, d, note)) for p, d, note in excluded[:MAX_EVIDENCE])

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from rules.matchers.base import MAX_EVIDENCE, Context, _as_list, _date, _evidence, _where_all, describe, matcher, select
+from rules.matchers.documents import documents_matching
 from rules.model import PageRecord, Result, evidence_of
 from rules.vocab import BROKEN_STATUSES, FETCH_STATUSES, UNDETERMINED_STATUSES
 
@@ -151,19 +152,52 @@ def match_link(spec: dict, ctx: Context) -> Result:
                   not_found=on != "home")
 
 
-@matcher("mentions", params=("where", "all"), required=("where", "all"), selectors=("where",))
+def _where_or_document(params: dict, err, here: str) -> None:
+    if ("where" in params) == ("document" in params):
+        raise err(here, "give exactly one of where (pages) or document (type, and optionally year, own)")
+    doc = params.get("document")
+    if doc is not None and (not isinstance(doc, dict) or "type" not in doc or set(doc) - {"type", "year", "own"}):
+        raise err(f"{here}.document", "must be a mapping with type (and optionally year, own)")
+
+
+@matcher("mentions", params=("where", "document", "all", "none", "in_one"), required=("all",), selectors=("where",),
+         validate=_where_or_document)
 def match_mentions(spec: dict, ctx: Context) -> Result:
-    """Pages matching `where` mention every keyword of `all` (together, across those pages)."""
-    where = spec.get("where", {})
-    words = _as_list(spec["all"])
-    found = select(ctx.pages, where)
-    looked_for = f"{describe(where)}；须包含：{'、'.join(words)}"
+    """Pages matching `where`, or documents of a type (`document: {type, year, own}`), mention every
+    word of `all` and none of `none`; with `in_one: true` all the words must be in one page,
+    not gathered from several (a news item naming one field, a notice naming another)."""
+    words, banned = _as_list(spec["all"]), _as_list(spec.get("none"))
+    if "document" in spec:
+        doc = spec["document"]
+        year = int(doc["year"]) if str(doc.get("year", "")).strip() else None
+        found = [p for p, _ in documents_matching(ctx, set(_as_list(doc["type"])), year, doc.get("own", True), {})[0]]
+        scope = f"{year}年" * bool(year) + "/".join(_as_list(doc["type"]))
+    else:
+        found = select(ctx.pages, spec["where"])
+        scope = describe(spec["where"])
+    looked_for = f"{scope}；须包含：{'、'.join(words)}" + (f"；不得含：{'、'.join(banned)}" if banned else "")
     if not found:
         return Result("fail", "未找到相关页面", (), looked_for, _where_all(ctx), not_found=True)
-    corpus = "\n".join(p.title + "\n" + p.text for p in found)
-    missing = [w for w in words if w not in corpus]
-    if missing:
-        return Result("fail", f"缺少内容：{'、'.join(missing)}", _evidence(found), looked_for)
-    return Result("pass", f"已包含：{'、'.join(words)}", _evidence(found))
 
+    def text(p: PageRecord) -> str:
+        return p.title + "\n" + p.text
 
+    if spec.get("in_one"):
+        complete = [p for p in found if all(w in text(p) for w in words)]
+        if not complete:
+            best = max(found, key=lambda p: sum(w in text(p) for w in words))
+            missing = [w for w in words if w not in text(best)]
+            return Result("fail", f"没有一个页面同时包含全部内容；最接近的「{best.title}」缺少：{'、'.join(missing)}",
+                          _evidence([best, *found])[:MAX_EVIDENCE], looked_for)
+        used = complete
+    else:
+        corpus = "\n".join(text(p) for p in found)
+        missing = [w for w in words if w not in corpus]
+        if missing:
+            return Result("fail", f"缺少内容：{'、'.join(missing)}", _evidence(found), looked_for)
+        used = found
+    clean = [p for p in used if not any(b in text(p) for b in banned)]
+    if not clean:
+        hits = sorted({b for p in used for b in banned if b in text(p)})
+        return Result("fail", f"含有不应出现的内容：{'、'.join(hits)}", _evidence(used), looked_for)
+    return Result("pass", f"已包含：{'、'.join(words)}" + ("（同一页面）" if spec.get("in_one") else ""), _evidence(clean))
