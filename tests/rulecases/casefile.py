@@ -44,7 +44,8 @@ def page_from_dict(d: dict) -> PageRecord:
 def unit_pages(doc: dict, pages: list[dict]) -> UnitPages:
     unit = doc.get("unit", {})
     return UnitPages(
-        unit=UnitInfo(id=unit.get("id", "test-unit"), name=unit.get("name", "测试单位"), kind=unit.get("kind", "county")),
+        unit=UnitInfo(id=unit.get("id", "test-unit"), name=unit.get("name", "测试单位"), kind=unit.get("kind", "county"),
+                      names=tuple(unit.get("names", ()))),
         pages=tuple(page_from_dict(p) for p in pages),
     )
 
