@@ -199,8 +199,11 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     if doc_number is None:
         doc_number = find_doc_number(text[:600])
     index_number = (labelled.get("索引号", "").split() or [""])[0][:60] or None
-    publisher = next((labelled[label] for label in LABELS["publisher"] if labelled.get(label)),
-                     meta.get("ContentSource") or None)
+    # The first name only: a label read from running text runs on into the next words.
+    publisher, publisher_label = next(((labelled[label].split()[0], label) for label in LABELS["publisher"]
+                                       if labelled.get(label, "").split()), (None, None))
+    if publisher is None and meta.get("ContentSource", "").strip():
+        publisher, publisher_label = meta["ContentSource"].split()[0], "meta:ContentSource"
 
     list_items = [ListItem(title=t, url=u, date=d) for t, u, d in list_rows(soup, base, pub_date, fetch_date)]
     path = urlsplit(url).path
@@ -245,7 +248,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         written_date=written, doc_number=doc_number, index_number=index_number, kind=kind, links=tuple(links),
         list_items=tuple(list_items), site_code=footer.site_code, site_code_meta=footer.site_code_meta, icp=footer.icp,
         police_code=footer.police, conac=footer.conac, meta=meta, script_built=script_built,
-        publisher=publisher[:100] if publisher else None,
+        publisher=publisher[:100] if publisher else None, publisher_label=publisher_label,
     )
 
 

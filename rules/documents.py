@@ -27,6 +27,7 @@ _ORG_AT_START = re.compile(
     r"^([\u4e00-\u9fa5]{1,30}?(?:人民政府办公室|人民政府办公厅|人民政府|办公厅|办公室|委员会|常委会|管理局|"
     r"[局厅委署院部]|中心|党委))(?=关于|(?:19|20)\d\d|印发|转发|$)")
 _SELF = frozenset({"本网", "本站", "本单位", "本局", "本机关"})
+WEAK_PUBLISHER_LABELS = frozenset({"来源", "信息来源", "meta:ContentSource"})
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,11 @@ def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo]) -> tu
     title = page.title or ""
     publisher = (page.publisher or "").strip()
     prefix = re.split(r"关于|(?:19|20)\d\d\s*年", title, maxsplit=1)[0].strip() if title else ""
-    for source, text in (("发布机构/来源", publisher), ("标题", prefix)):
+    # 发布机构/发文机关 name the issuer; a title that opens with a name does too; 来源 (and the
+    # ContentSource meta) often names the portal's operator or a newspaper, so it comes last.
+    weak = (page.publisher_label or "") in WEAK_PUBLISHER_LABELS
+    sources = [("标题", prefix), ("来源", publisher)] if weak else [("发布机构", publisher), ("标题", prefix)]
+    for source, text in sources:
         if not text or text in _SELF:
             continue
         best = None

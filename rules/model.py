@@ -65,6 +65,7 @@ class PageContent:
     doc_number: str | None = None
     index_number: str | None = None
     publisher: str | None = None  # 发布机构 / 发文机关 / 来源 as the page states it
+    publisher_label: str | None = None  # which: a 发布机构/发文机关 names the issuer, a 来源 often the portal
     site_code: str | None = None
     site_code_meta: str | None = None
     icp: str | None = None

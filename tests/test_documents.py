@@ -95,3 +95,14 @@ def test_title_prefix_is_an_issuer_only_when_it_names_an_organisation():
     assert explainer.issuer is None  # the title names a document, not who issued this page
     short = classify(_page("梅江区城乡规划领域基层政务公开标准目录"), MEIJIANG, UNITS)
     assert (short.issuer, short.issuer_text, short.doc_type) == ("meijiang", "梅江区", "标准目录")
+
+
+def test_a_source_line_names_the_portal_not_the_issuer():
+    """来源：梅州市人民政府办公室 on a department's report hosted by the city portal: the title's
+    name wins over 来源, while a 发布机构 label wins over the title."""
+    page = _page("梅州市财政局2020年政府信息公开工作年度报告", "梅州市人民政府办公室", publisher_label="来源")
+    assert classify(page, CZJ, UNITS).issuer == "mz-czj"
+    labelled = _page("梅州市财政局2020年政府信息公开工作年度报告", "梅州市人民政府办公室", publisher_label="发布机构")
+    assert classify(labelled, CZJ, UNITS).issuer == "mz-office"
+    repost = _page("山西品牌丝路行正式启动", "山西日报", publisher_label="来源")
+    assert classify(repost, MEIJIANG, UNITS).issuer == OTHER_BODY  # no name in the title: the source it is

@@ -199,6 +199,7 @@ def m006_finding_legal_basis(db: sqlite_utils.Database) -> None:
 def m008_page_publisher(db: sqlite_utils.Database) -> None:
     # Who the page says issued it (发布机构/发文机关/来源): the document layer resolves it to a unit.
     db["pages"].add_column("publisher", str)
+    db["pages"].add_column("publisher_label", str)
 
 
 @MIGRATIONS()
