@@ -195,6 +195,12 @@ def m006_finding_legal_basis(db: sqlite_utils.Database) -> None:
     db["findings"].add_column("legal_basis", str)  # JSON list
 
 
+@MIGRATIONS()
+def m007_finding_coverage(db: sqlite_utils.Database) -> None:
+    # How fully the rule checks each task it serves, so the ledger can say 部分核查 / 代理指标.
+    db["findings"].add_column("coverage", str)  # JSON {task: full | partial | proxy}
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
     path = Path(path)
