@@ -9,7 +9,7 @@ from typing import TextIO
 from rules.model import Finding
 
 FIELDS = ("audit", "unit", "rule", "tasks", "status", "severity", "title", "message", "detail",
-          "looked_for", "looked_where", "evidence", "legal_basis")
+          "looked_for", "looked_where", "evidence", "legal_basis", "coverage")
 
 
 def as_export(audit_id: int, f: Finding) -> dict:
@@ -27,6 +27,7 @@ def as_export(audit_id: int, f: Finding) -> dict:
         "looked_where": f.looked_where,
         "evidence": [e.as_dict() for e in f.evidence],
         "legal_basis": list(f.legal_basis),
+        "coverage": {str(task): level for task, level in f.coverage.items()},
     }
 
 
@@ -42,6 +43,7 @@ def write_csv(audit_id: int, findings: list[Finding], out: TextIO) -> None:
         flat = as_export(audit_id, f)
         flat["tasks"] = ",".join(map(str, flat["tasks"]))
         flat["legal_basis"] = "；".join(flat["legal_basis"])
+        flat["coverage"] = ",".join(f"{task}:{level}" for task, level in flat["coverage"].items())
         flat["evidence_url"] = flat["evidence"][0]["url"] if flat["evidence"] else ""
         flat["evidence"] = json.dumps(flat["evidence"], ensure_ascii=False)
         writer.writerow(flat)

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from reports.context import ReportContext
-from rules.vocab import FINDING_STATUSES, STATUS_ORDER
+from rules.vocab import COVERAGE_LEVELS, FINDING_STATUSES, STATUS_ORDER
 
 COLUMNS = ("单位代码", "单位名称", "任务", "任务内容", "结论", "检查规则", "问题说明", "证据网址", "整改期限", "整改情况")
 # A unit's status for a task: the worst of its findings for that task.
@@ -26,7 +26,7 @@ def ledger_rows(ctx: ReportContext, deadline: str = "") -> list[tuple]:
                 unit.name,
                 number,
                 texts.get(number, ""),
-                FINDING_STATUSES.get(worst.status, worst.status),
+                _conclusion(worst.status, number, findings),
                 " ".join(f.rule for f in findings),
                 "；".join(f"{f.rule} {f.message}" for f in problems),
                 evidence,
@@ -34,6 +34,16 @@ def ledger_rows(ctx: ReportContext, deadline: str = "") -> list[tuple]:
                 "",  # filled in by the unit: what was rectified
             ))
     return rows
+
+
+def _conclusion(status: str, task: int, findings) -> str:
+    """符合 only where a rule that checks the task fully passed; else what was really checked."""
+    if status != "pass":
+        return FINDING_STATUSES.get(status, status)
+    levels = {f.coverage.get(task, "partial") for f in findings if f.status == "pass"}
+    if "full" in levels:
+        return FINDING_STATUSES["pass"]
+    return COVERAGE_LEVELS["partial" if "partial" in levels else "proxy"]
 
 
 def write_csv(rows: list[tuple], path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,7 @@ def evaluate_unit(
                 looked_where=result.looked_where,
                 count=result.count,
                 legal_basis=legal_basis(rule),
+                coverage=dict(rule.coverage),
             )
         )
     return findings
@@ -100,11 +102,33 @@ def legal_basis(rule: Rule) -> tuple[str, ...]:
     return tuple(cited)
 
 
-def coverage(rules: list[Rule], task_numbers: list[int]) -> dict[int, dict[str, list[str]]]:
-    """For each plan task: the automated and manual rule ids that serve it."""
-    table = {n: {"automated": [], "manual": []} for n in task_numbers}
+def coverage(rules: list[Rule], plan: Plan, units: Sequence[UnitInfo]) -> dict[int, dict[str, list[str]]]:
+    """For each plan task, the rules that serve it by level (full, partial, proxy), the manual
+    ones, and `unreached`: automated rules that apply to none of the task's 落实单位, which
+    therefore check nothing for it."""
+    by_id = {u.id: u for u in units}
+    table: dict[int, dict[str, list[str]]] = {
+        t.number: {"full": [], "partial": [], "proxy": [], "manual": [], "unreached": []} for t in plan.tasks}
     for rule in rules:
         for n in rule.tasks:
-            if n in table:
-                table[n]["manual" if rule.manual else "automated"].append(rule.id)
+            task = plan.task(n)
+            if task is None:
+                continue
+            if rule.manual:
+                table[n]["manual"].append(rule.id)
+                continue
+            assigned = [by_id[a.unit_id] for a in task.assignments if a.unit_id in by_id]
+            # Units that carry an assigned unit's duties on their site (acts_for) count too.
+            carriers = [u for u in units if set(u.acts_for) & {a.unit_id for a in task.assignments}]
+            reached = any(applies(rule, u, plan) for u in assigned + carriers)
+            table[n][rule.coverage.get(n, "partial") if reached else "unreached"].append(rule.id)
     return table
+
+
+def coverage_state(row: dict[str, list[str]]) -> str:
+    """automated (a full or partial rule reaches the task's units) | proxy | manual | NOT MAPPED."""
+    if row["full"] or row["partial"]:
+        return "automated"
+    if row["proxy"]:
+        return "proxy"
+    return "manual" if row["manual"] else "NOT MAPPED"

@@ -11,12 +11,12 @@ from typing import Any
 import yaml
 
 from rules.matchers import MATCHERS, SELECTOR_KEYS
-from rules.vocab import FINDING_STATUSES, ROLES, SEVERITIES, UNIT_KINDS
+from rules.vocab import COVERAGE_LEVELS, FINDING_STATUSES, ROLES, SEVERITIES, UNIT_KINDS
 
 ID_RE = re.compile(r"^[A-Z]{2,4}-\d{3}$")
 TOP_KEYS = {
     "id", "name", "title", "tasks", "legal_basis", "applies_to", "severity", "manual", "guidance",
-    "evidence", "message", "aliases", "rationale",
+    "evidence", "message", "aliases", "rationale", "coverage",
 }
 # Vetoes and deductions are audits/scoring.yaml's alone, so the two cannot drift apart.
 SCORING_KEYS = {"veto", "deduction"}
@@ -47,6 +47,7 @@ class Rule:
     guidance: str = ""
     evidence: dict[str, Any] | None = None
     message: dict[str, str] = field(default_factory=dict)
+    coverage: dict[int, str] = field(default_factory=dict)  # task -> COVERAGE_LEVELS word (automated rules)
     name: str = ""
     rationale: str = ""
     path: str = ""
@@ -137,6 +138,7 @@ def parse_rule(raw: Any, where: str) -> Rule:
         if evidence is None:
             raise err("evidence", "required for an automated rule (or set manual: true)")
         _check_spec(evidence, "evidence", err)
+    coverage = _parse_coverage(raw.get("coverage"), tasks, manual, err)
     message = raw.get("message", {})
     if not isinstance(message, dict) or set(message) - set(FINDING_STATUSES):
         raise err("message", "must map pass/fail/unknown/manual to text")
@@ -151,10 +153,27 @@ def parse_rule(raw: Any, where: str) -> Rule:
         guidance=str(raw.get("guidance", "")).strip(),
         evidence=evidence,
         message={k: str(v) for k, v in message.items()},
+        coverage=coverage,
         name=str(raw.get("name", "")),
         rationale=str(raw.get("rationale", "")).strip(),
         path=where,
     )
+
+
+def _parse_coverage(raw: Any, tasks: list[int], manual: bool, err) -> dict[int, str]:
+    """An automated rule says, for each task it lists, whether it checks it fully, partly or by proxy."""
+    if manual:
+        if raw is not None:
+            raise err("coverage", "a manual rule checks nothing automatically: leave coverage out")
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise err("coverage", f"required: map each task to {' | '.join(COVERAGE_LEVELS)}, e.g. {{{tasks[0]}: partial}}")
+    if set(raw) != set(tasks):
+        raise err("coverage", f"must name exactly the rule's tasks {sorted(tasks)}, got {sorted(raw, key=str)}")
+    for task, level in raw.items():
+        if level not in COVERAGE_LEVELS:
+            raise err(f"coverage.{task}", f"{level!r} is not one of {', '.join(COVERAGE_LEVELS)}")
+    return {int(t): str(v) for t, v in raw.items()}
 
 
 def _parse_applies(raw: Any, err) -> AppliesTo:

@@ -236,6 +236,9 @@ class Finding:
     count: int | None = None  # offending items, where a deduction is per item
     legal_basis: tuple[str, ...] = ()
     change: str | None = None  # a FINDING_CHANGES word, versus the previous audit
+    # How fully the rule checks each of its tasks (COVERAGE_LEVELS): a pass of a partial or
+    # proxy check is not a 符合 for the task.
+    coverage: dict[int, str] = field(default_factory=dict, hash=False)
 
     @property
     def status_label(self) -> str:

@@ -57,6 +57,10 @@ CRAWL_LIMITS = {
     "render_failed": "脚本生成的列表在浏览器中渲染失败",
 }
 
+# How much of a plan task a rule's check establishes: full (what the task asks, as asked),
+# partial (part of it), proxy (a related sign, not the task itself).
+COVERAGE_LEVELS = {"full": "完整核查", "partial": "部分核查", "proxy": "代理指标"}
+
 # Findings.
 # not_applicable: nothing was due or there was nothing to examine (e.g. no annual report due
 # yet before its deadline); never counted as 符合.

@@ -21,10 +21,18 @@ def test_rules_coverage_maps_all_46_tasks():
     result = CliRunner().invoke(cli, ["rules", "--coverage"])
     assert result.exit_code == 0, result.output
     last = result.output.strip().splitlines()[-1]
-    mapped, total, automated = map(int, re.match(r"(\d+)/(\d+) tasks mapped, (\d+) automated", last).groups())
+    m = re.fullmatch(r"(\d+)/(\d+) tasks mapped: (\d+) checked automatically \(fully or in part\), "
+                     r"(\d+) by proxy only, (\d+) manual", last)
+    mapped, total, automated, proxy, manual = map(int, m.groups())
     assert (mapped, total) == (46, 46)
-    assert automated >= 30
+    assert automated + proxy + manual == 46
+    assert automated + proxy >= 30  # tasks with an automated rule reaching their units
+    assert automated >= 15  # of which checked fully or in part, not by proxy only
+    states = dict(re.findall(r"^task +(\d+)  (automated|proxy|manual|NOT MAPPED) ", result.output, re.M))
+    assert sorted(map(int, states)) == list(range(1, 47))
+    assert [list(states.values()).count(s) for s in ("automated", "proxy", "manual")] == [automated, proxy, manual]
     assert "NOT MAPPED" not in result.output
+    assert "applies to none of its units" not in result.output
 
 
 def test_rules_lists_every_rule():

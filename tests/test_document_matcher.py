@@ -18,7 +18,8 @@ AS_OF = dt.date(2021, 12, 20)
 
 
 def rule(evidence: dict, rid: str = "TT-001"):
-    return parse_rule({"id": rid, "title": "测试", "tasks": [1], "legal_basis": ["测试"], "severity": "high",
+    return parse_rule({"id": rid, "title": "测试", "tasks": [1], "coverage": {1: "partial"}, "legal_basis": ["测试"],
+                       "severity": "high",
                        "applies_to": {"kinds": ["county", "municipal-government", "municipal-department"]},
                        "evidence": evidence}, "test")
 

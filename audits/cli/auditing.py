@@ -111,6 +111,8 @@ def rules_cmd(rule_paths, plan_file, units_file, coverage) -> None:
         zwgk rules --coverage
     """
     from rules.engine import coverage as task_coverage
+    from rules.engine import coverage_state
+    from rules.model import UnitInfo
 
     rules = load_rules_or_fail(rule_paths)
     if not coverage:
@@ -125,16 +127,20 @@ def rules_cmd(rule_paths, plan_file, units_file, coverage) -> None:
         click.echo(f"{len(rules)} rules ({sum(r.automated for r in rules)} automated, {sum(r.manual for r in rules)} manual)")
         return
     plan = load_plan_or_fail(plan_file, units_file)
-    numbers = [t.number for t in plan.tasks]
-    table = task_coverage(rules, numbers)
-    automated = 0
-    for n in numbers:
-        row = table[n]
-        automated += bool(row["automated"])
-        state = "automated" if row["automated"] else ("manual" if row["manual"] else "NOT MAPPED")
-        ids = " ".join(row["automated"] + row["manual"])
-        click.echo(f"task {n:>2}  {state:<10} {ids}")
-    mapped = sum(1 for n in numbers if table[n]["automated"] or table[n]["manual"])
-    click.echo(f"{mapped}/{len(numbers)} tasks mapped, {automated} automated")
-    if mapped < len(numbers):
+    units_path = units_file or default_units_path()
+    infos = [UnitInfo(id=u.id, name=u.name, kind=u.kind, acts_for=u.acts_for) for u in load_units(units_path)]
+    table = task_coverage(rules, plan, infos)
+    counts: dict[str, int] = {}
+    for t in plan.tasks:
+        row = table[t.number]
+        state = coverage_state(row)
+        counts[state] = counts.get(state, 0) + 1
+        parts = [f"{level}: {' '.join(row[level])}" for level in ("full", "partial", "proxy", "manual") if row[level]]
+        if row["unreached"]:
+            parts.append(f"applies to none of its units: {' '.join(row['unreached'])}")
+        click.echo(f"task {t.number:>2}  {state:<10} " + "; ".join(parts))
+    mapped = len(plan.tasks) - counts.get("NOT MAPPED", 0)
+    click.echo(f"{mapped}/{len(plan.tasks)} tasks mapped: {counts.get('automated', 0)} checked automatically "
+               f"(fully or in part), {counts.get('proxy', 0)} by proxy only, {counts.get('manual', 0)} manual")
+    if mapped < len(plan.tasks):
         sys.exit(1)

@@ -59,6 +59,7 @@ def _finding_row(audit_id: int, f: Finding) -> dict:
         "count": f.count,
         "change": f.change,
         "legal_basis": json.dumps(list(f.legal_basis), ensure_ascii=False),
+        "coverage": json.dumps({str(k): v for k, v in f.coverage.items()}),
     }
 
 
@@ -69,6 +70,7 @@ def _finding(row: dict) -> Finding:
         evidence=tuple(Evidence.from_dict(e) for e in json.loads(row["evidence"] or "[]")),
         looked_for=row["looked_for"] or "", looked_where=row["looked_where"] or "", count=row.get("count"),
         legal_basis=tuple(json.loads(row.get("legal_basis") or "[]")), change=row.get("change"),
+        coverage={int(k): v for k, v in json.loads(row.get("coverage") or "{}").items()},
     )
 
 

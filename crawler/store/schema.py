@@ -196,6 +196,12 @@ def m006_finding_legal_basis(db: sqlite_utils.Database) -> None:
 
 
 @MIGRATIONS()
+def m007_finding_coverage(db: sqlite_utils.Database) -> None:
+    # How fully the rule checks each task it serves, so the ledger can say 部分核查 / 代理指标.
+    db["findings"].add_column("coverage", str)  # JSON {task: full | partial | proxy}
+
+
+@MIGRATIONS()
 def m008_page_publisher(db: sqlite_utils.Database) -> None:
     # Who the page says issued it (发布机构/发文机关/来源): the document layer resolves it to a unit.
     db["pages"].add_column("publisher", str)

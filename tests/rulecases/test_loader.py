@@ -8,6 +8,7 @@ GOOD = """\
 id: ZZ-001
 title: 测试规则
 tasks: [28]
+coverage: {28: partial}
 legal_basis: [国办公开办函〔2019〕61号]
 applies_to: {from_plan: true}
 severity: high
