@@ -49,8 +49,9 @@ class ProgressReporter:
 
     def item_scraped(self, item, response, spider) -> None:
         self.pages += 1
-        self.units.add(item.unit_id)
-        if getattr(item, "fetch_status", "ok") != "ok":
+        page = getattr(item, "page", item)  # a FetchedPage wraps its record; a reused page is flat
+        self.units.add(page.unit_id)
+        if getattr(page, "fetch_status", "ok") != "ok":
             self.problems += 1
 
     def line(self) -> str:
