@@ -32,7 +32,7 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
             if crawl_id is None:
                 fail(f"{db_path}: no crawl run yet; run `zwgk crawl` first")
         elif store.crawl_run(db, crawl_id) is None:
-            fail(f"--crawl {crawl_id}: no such crawl run in {db_path}")
+            fail(f"--crawl {crawl_id}: no crawl run {crawl_id} in {db_path}")
         units_path = units_file or _units_file_of_crawl(db, crawl_id) or default_units_path()
         try:
             units = load_units(units_path)

@@ -233,13 +233,18 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"{folder}: cannot create the database folder: {exc.strerror}") from None
+    # A read-only file or folder must fail here, in one line, not half-way through a crawl
+    # or an audit. Probed by opening, not by os.access: root passes os.access, not chattr +i.
+    if path.exists():
+        try:
+            os.close(os.open(path, os.O_RDWR))
+        except OSError:
+            raise DatabaseError(f"{path}: database is read-only (zwgk needs to write it)") from None
+    if not _dir_writable(folder):
+        raise DatabaseError(f"{folder}: folder is not writable (SQLite keeps its journal beside the database)")
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 10000")
-        # Probe a write now: a read-only file or folder must fail here, in one line,
-        # not half-way through a crawl or an audit.
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
         db.enable_wal()
         MIGRATIONS.apply(db)
     except sqlite3.OperationalError as exc:
