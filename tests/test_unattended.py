@@ -422,3 +422,27 @@ def test_sigint_marks_the_crawl_interrupted_and_exits_130(sample_server, tmp_pat
     conn = store.open_db(db, readonly=True)
     assert store.crawl_run(conn, 1)["status"] == "interrupted"
     conn.close()
+
+
+def test_unwritable_screenshots_folder_is_decided_before_the_audit(audited_copy, readonly):
+    from crawler.settings import ZWGK_CHROMIUM
+
+    if not Path(ZWGK_CHROMIUM).exists():
+        pytest.skip(f"{ZWGK_CHROMIUM} is missing: screenshots are skipped anyway")
+    shots = audited_copy.parent / "screenshots"
+    shots.mkdir(exist_ok=True)
+    readonly(shots)
+    before = db_dump(audited_copy)
+    line = one_error_line(run_zwgk("audit", "--db", audited_copy, "--as-of", AS_OF, "--screenshots", "on"))
+    assert "--screenshots" in line and str(shots) in line
+    assert db_dump(audited_copy) == before  # refused before any audit run was recorded
+    auto = run_zwgk("audit", "--db", audited_copy, "--as-of", AS_OF, "--screenshots", "auto")
+    assert auto.returncode == 0 and auto.stderr == "", auto.stderr[-2000:]
+    assert "screenshots skipped: cannot write" in auto.stdout
+
+
+def test_log_file_option_errors_name_it(tmp_path):
+    line = one_error_line(run_zwgk("--log-file", tmp_path / "no" / "such" / "x.log", "rules"))
+    assert line.startswith("zwgk: error: --log-file:")
+    proc = run_zwgk("--log-level", "LOUD", "rules")
+    assert proc.returncode == 2 and "--log-level" in proc.stderr and "Traceback" not in proc.stderr

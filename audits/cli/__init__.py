@@ -63,9 +63,13 @@ verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log every r
 
 def check_units(units_file: Path, unit_ids: list[str], kinds: tuple[str, ...] = ()) -> None:
     try:
-        units = select_units(load_units(units_file), unit_ids, kinds)
+        loaded = load_units(units_file)
     except UnitsError as exc:
-        fail(str(exc))
+        fail(f"--units: {exc}")
+    try:
+        units = select_units(loaded, unit_ids, kinds)
+    except UnitsError as exc:
+        fail(f"--unit: {exc}")
     if not units:
         fail(f"{units_file}: no units to crawl")
 

@@ -129,7 +129,7 @@ def units(units_file) -> None:
     try:
         loaded = load_units(units_file)
     except UnitsError as exc:
-        fail(str(exc))
+        fail(f"--units: {exc}")
     for u in loaded:
         click.echo(f"{u.id:<12} {u.kind:<22} {u.url_status:<12} {u.name}  {u.start_urls[0]}")
 

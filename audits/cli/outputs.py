@@ -49,7 +49,7 @@ def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Pat
     try:
         index = render_report(ctx, out_dir, assets_from=db_path.resolve().parent)
     except OSError as exc:
-        fail(f"cannot write the report to {out_dir}: {exc}")
+        fail(f"--out: cannot write the report to {out_dir}: {exc}")
     click.echo(f"report of audit {ctx.audit['id']}: {index}")
     return index
 
@@ -64,7 +64,7 @@ def export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: s
     try:
         (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
     except OSError as exc:
-        fail(f"cannot write {out_file}: {exc}")
+        fail(f"--out: cannot write {out_file}: {exc}")
     return len(rows)
 
 
