@@ -14,21 +14,26 @@ class EvidenceError(Exception):
     """Nothing to verify (no crawl, or no archive recorded for it)."""
 
 
-def verify_crawl(db: sqlite_utils.Database, crawl_id: int) -> tuple[list[str], list[str], int, int]:
-    """(problems, notes, responses checked, archives read) for one crawl's WARC archives."""
+def verify_crawl(db: sqlite_utils.Database, crawl_id: int, db_dir: Path) -> tuple[list[str], list[str], int, list[Path]]:
+    """(problems, notes, responses checked, archives checked) for one crawl's WARC archives.
+
+    The archives are the ones beside this database (`db_dir`), wherever the crawl wrote
+    them: a copied database is checked against its own copy of the evidence."""
     warc_file, rows = store.warc_rows(db, crawl_id)
     if not warc_file:
         raise EvidenceError(f"no WARC archive recorded for crawl {crawl_id}")
-    warc_dir = Path(warc_file).parent
+    warc_dir = store.resolve_warc(db_dir, warc_file).parent
     by_file: dict[str, list] = {}
     for name, offset, url, sha in rows:
         by_file.setdefault(name, []).append((offset, url, sha))
     problems: list[str] = []
     notes: list[str] = []
+    checked = []
     for name in sorted(by_file):
         warc = warc_dir / Path(name).name  # a bare file name, never a path from the data
+        checked.append(warc)
         problems.extend(_verify_archive(db, warc, by_file[name], notes))
-    return problems, notes, len(rows), len(by_file)
+    return problems, notes, len(rows), checked
 
 
 def _verify_archive(db, warc: Path, expected: list, notes: list) -> list[str]:

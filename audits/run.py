@@ -22,7 +22,10 @@ from rules.engine import evaluate_unit
 from rules.loader import Rule
 from rules.matchers import spec_matchers
 from rules.model import Finding, UnitInfo
-from rules.vocab import FINDING_STATUSES
+from rules.vocab import FINDING_STATUSES, NETWORK_FAILURE_STATUSES, UNREACHABLE_STATUSES
+
+# What a finding says when an outage on our side, not the portal, kept us from judging it.
+OUTAGE_DETAIL = "网络故障，本次抓取无法访问"
 
 
 # Below this many stored pages one process is faster: a worker costs ~1 s to start.
@@ -63,6 +66,8 @@ def run_audit(
     if not audited:
         raise AuditError(f"crawl run {crawl_id} covers none of the given units")
     finished = crawl["status"] == "finished"
+    degraded = bool(crawl.get("degraded"))
+    homes = store.home_statuses(db, crawl_id)
     workers = _workers(db, crawl_id, jobs, len(audited))
     scheme = scheme or load_scheme()
     previous = store.latest_audit_id(db)
@@ -76,18 +81,40 @@ def run_audit(
         "previous_audit_id": previous,
         "tool_version": __version__,
     })
+    try:
+        _audit_units(db, audit_id, previous, crawl_id, audited, tuple(u.info for u in units), rules, as_of, plan,
+                     finished, workers, scheme, degraded, homes)
+    except BaseException:
+        # Ctrl-C, SIGTERM or a crash: say so instead of leaving a run 'running' forever.
+        store.set_audit_state(db, audit_id, "interrupted")
+        raise
+    return audit_id
+
+
+def _audit_units(db, audit_id, previous, crawl_id, audited, registry, rules, as_of, plan, finished, workers, scheme,
+                 degraded, homes) -> None:
+    """`registry`: every unit of the registry, against which documents' issuers are resolved."""
     before = store.previous_statuses(db, previous)
     findings: list[Finding] = []
     documents = []
     results = []
-    registry = tuple(u.info for u in units)
     for unit, (unit_findings, reachable, unit_documents) in zip(
             audited, _evaluate_units(db, crawl_id, audited, registry, rules, as_of, plan, finished, workers)):
         documents.extend((unit.id, d) for d in unit_documents)
+        home = homes.get(unit.id)
+        outage = degraded and not reachable and home in NETWORK_FAILURE_STATUSES
+        if outage:
+            # The crawl failed for most units at network level: this unit's failure says
+            # nothing about its portal. Nothing is judged, nothing vetoed.
+            unit_findings = [f if f.status == "manual" else dataclasses.replace(
+                f, status="unknown", message=OUTAGE_DETAIL, detail=OUTAGE_DETAIL, count=None)
+                for f in unit_findings]
+        probes = (0 if outage or home not in UNREACHABLE_STATUSES
+                  else store.failed_probes(db, unit.id, crawl_id, UNREACHABLE_STATUSES)) if not reachable else None
         findings.extend(dataclasses.replace(f, change=change_of(f.status, before.get((f.unit, f.rule))))
                         if previous is not None else f for f in unit_findings)
         by_rule = {f.rule: {"status": f.status, "count": f.count} for f in unit_findings}
-        score = score_unit(scheme, unit.id, by_rule, reachable=reachable)
+        score = score_unit(scheme, unit.id, by_rule, reachable=reachable, probes=probes)
         counts = {k: sum(f.status == k for f in unit_findings) for k in FINDING_STATUSES}
         results.append({
             "unit_id": unit.id,
@@ -100,6 +127,7 @@ def run_audit(
             "deductions": json.dumps(score.deductions, ensure_ascii=False),
             "incomplete": json.dumps(score.incomplete),
             "counts": json.dumps(counts),
+            "undetermined": int(score.undetermined),
         })
     store.save_audit_results(db, audit_id, sorted(findings, key=lambda f: (f.unit, f.rule)), results, documents)
     return audit_id

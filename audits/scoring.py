@@ -21,6 +21,7 @@ class Scheme:
     vetoes: tuple[dict, ...]
     deductions: tuple[dict, ...]
     source: str = ""
+    unreachable_probes: int = 1  # consecutive failed home-page probes before 站点无法访问 vetoes
 
 
 @dataclass
@@ -31,10 +32,11 @@ class UnitScore:
     score: float | None = None
     passed: bool = False
     incomplete: list[str] = field(default_factory=list)  # indicators left unjudged (unknown findings)
+    undetermined: bool = False  # neither scored nor vetoed: the site could not be judged
 
     @property
     def verdict(self) -> str:
-        return "合格" if self.passed else "不合格"
+        return "无法判断" if self.undetermined else ("合格" if self.passed else "不合格")
 
 
 def default_scheme_path() -> Path:
@@ -60,21 +62,54 @@ def load_scheme(path: str | Path | None = None) -> Scheme:
             raise ScoringError(f"{path}: deductions[{i}]: needs id and rules")
         if "points" not in item and "per_item" not in item:
             raise ScoringError(f"{path}: deductions[{i}] ({item['id']}): needs points or per_item")
+        for key in ("points", "per_item", "max_points"):
+            if key in item and (not isinstance(item[key], (int, float)) or item[key] < 0):
+                raise ScoringError(f"{path}: deductions[{i}] ({item['id']}).{key}: must be a number ≥ 0")
+    probes = [v.get("probes", 1) for v in raw["vetoes"] if v.get("when") == "unreachable"] or [1]
+    if not isinstance(probes[0], int) or isinstance(probes[0], bool) or probes[0] < 1:
+        raise ScoringError(f"{path}: vetoes (unreachable).probes: must be a whole number ≥ 1")
     return Scheme(
         total=float(raw["total"]),
         fail_below=float(raw["fail_below"]),
         vetoes=tuple(raw["vetoes"]),
         deductions=tuple(raw["deductions"]),
         source=str(raw.get("source", "")),
+        unreachable_probes=probes[0],
     )
 
 
-def score_unit(scheme: Scheme, unit: str, findings: dict[str, dict[str, Any]], *, reachable: bool) -> UnitScore:
-    """`findings` maps rule id -> {status, count}; only 'fail' findings veto or deduct."""
+def load_window(path: str | Path | None = None) -> tuple[int, int]:
+    """(years before the plan's year, days after today): the plausible --as-of window."""
+    path = Path(path) if path else default_scheme_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScoringError(f"{path}: cannot read scoring file: {str(exc).splitlines()[0]}") from None
+    window = raw.get("as_of_window") if isinstance(raw, dict) else None
+    try:
+        before, after = int(window["years_before_plan"]), int(window["days_after_today"])
+    except (TypeError, KeyError, ValueError):
+        raise ScoringError(f"{path}: as_of_window: needs years_before_plan and days_after_today") from None
+    if before < 0 or after < 0:
+        raise ScoringError(f"{path}: as_of_window: must not be negative")
+    return before, after
+
+
+def score_unit(scheme: Scheme, unit: str, findings: dict[str, dict[str, Any]], *, reachable: bool,
+               probes: int | None = None) -> UnitScore:
+    """`findings` maps rule id -> {status, count}; only 'fail' findings veto or deduct.
+
+    An unreachable site vetoes once `probes` (consecutive failed home-page probes, this crawl
+    included) reaches the scheme's count; before that the unit is undetermined. `probes`
+    None: the caller has judged unreachability itself."""
     result = UnitScore(unit=unit)
     for veto in scheme.vetoes:
         if veto.get("when") == "unreachable" and not reachable:
-            result.vetoes.append({"id": veto["id"], "title": veto["title"], "rules": []})
+            if probes is None or probes >= scheme.unreachable_probes:
+                result.vetoes.append({"id": veto["id"], "title": veto["title"], "rules": []})
+            else:
+                result.undetermined = True
+                result.incomplete.append(veto["id"])
             continue
         rules = veto.get("rules", [])
         failed = [r for r in rules if findings.get(r, {}).get("status") == "fail"]
@@ -104,6 +139,9 @@ def score_unit(scheme: Scheme, unit: str, findings: dict[str, dict[str, Any]], *
     if result.vetoes:
         result.score = None
         result.passed = False
+        result.undetermined = False
+    elif result.undetermined:
+        result.score, result.passed = None, False
     else:
         result.score = round(max(0.0, scheme.total - sum(d["points"] for d in result.deductions)), 2)
         result.passed = result.score >= scheme.fail_below

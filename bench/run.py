@@ -143,7 +143,7 @@ http {{
 
 def units_file(path: Path, sites: list[tuple[str, str, int]]) -> Path:
     """A units registry for local benchmark sites: (id, name, port)."""
-    lines = ["units:"]
+    lines = ["allow_local: true", "units:"]
     for uid, name, port in sites:
         lines += [f"  - id: {uid}", f"    name: {name}", "    kind: county",
                   f"    start_urls: ['http://127.0.0.1:{port}/']", f"    allowed_domains: ['127.0.0.1:{port}']"]

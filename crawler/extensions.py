@@ -49,9 +49,9 @@ class ProgressReporter:
 
     def item_scraped(self, item, response, spider) -> None:
         self.pages += 1
-        self.units.add(item.unit_id)
-        page = getattr(item, "page", None)  # a FetchedPage; a reused page was fine last time
-        if page is not None and page.fetch_status != "ok":
+        page = getattr(item, "page", item)  # a FetchedPage wraps its record; a reused page is flat
+        self.units.add(page.unit_id)
+        if getattr(page, "fetch_status", "ok") != "ok":
             self.problems += 1
 
     def line(self) -> str:

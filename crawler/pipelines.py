@@ -80,7 +80,7 @@ class SQLitePipeline:
                 previous_crawl_id=previous,
             )
             self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
-            self.db["crawl_runs"].update(self.crawl_id, {"warc_file": str(self.warc.path)})
+            self.db["crawl_runs"].update(self.crawl_id, {"warc_file": _relative_to(self.warc.path, self.db_path)})
         spider.crawl_id = self.crawl_id
         spider.revisit = RevisitIndex(
             self.db, crawl_id=self.crawl_id, resumed=resume_id is not None, previous_crawl_id=previous,
@@ -127,7 +127,17 @@ class SQLitePipeline:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.warc is not None:
             self.warc.close()
-        store.finish_crawl(self.db, self.crawl_id, reason=reason, stats=stats)
+        store.finish_crawl(self.db, self.crawl_id, reason=reason, stats=stats,
+                           outage_share=self.crawler.settings.getfloat("ZWGK_OUTAGE_SHARE", 0.5))
         logger.info("crawl run %s %s (%s)", self.crawl_id, "finished" if reason == "finished" else "interrupted", reason)
         self.db.close()
         self.db = None
+
+
+def _relative_to(archive: Path, db_path: str) -> str:
+    """The archive's path relative to the database's folder when it lies beneath it, so a
+    database moved or copied with its warc/ folder still finds (and verifies) its own copy."""
+    try:
+        return str(archive.resolve().relative_to(Path(db_path).resolve().parent))
+    except ValueError:
+        return str(archive.resolve())  # ZWGK_WARC_DIR elsewhere: only an absolute path says where

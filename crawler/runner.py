@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import sys
+import json
+import logging
+import signal
 from pathlib import Path
 
 from crawler import store
@@ -12,10 +14,14 @@ class CrawlNotStarted(Exception):
     """Scrapy returned without recording a crawl run (its log says why)."""
 
 
+class CrawlInterrupted(Exception):
+    """The crawl was stopped (Ctrl-C, SIGTERM) and is marked interrupted; args: its run id."""
+
+
 def latest_crawl(db_path: Path) -> int | None:
-    if not db_path.exists():
+    if not db_path.exists() or db_path.stat().st_size == 0:
         return None
-    db = store.open_db(db_path)
+    db = store.open_db(db_path, readonly=True)
     try:
         return store.latest_crawl_id(db)
     finally:
@@ -24,7 +30,7 @@ def latest_crawl(db_path: Path) -> int | None:
 
 def resumable(db_path: Path, spider: str | None = None) -> dict | None:
     """The newest crawl run, when it was killed or interrupted (and of `spider`, if given)."""
-    if not db_path.exists():
+    if not db_path.exists() or db_path.stat().st_size == 0:
         return None
     db = store.open_db(db_path)
     try:
@@ -53,30 +59,45 @@ def run_crawl(
     settings.set("ZWGK_UNITS_FILE", str(units_file), priority="cmdline")
     if resume_id is not None:
         settings.set("ZWGK_RESUME_CRAWL", resume_id, priority="cmdline")
-    # On a terminal the progress line replaces routine log lines; elsewhere (cron)
-    # plain INFO lines are the progress report.
-    tty = sys.stderr.isatty()
-    settings.set("LOG_LEVEL", "INFO" if (verbose or not tty) else "WARNING", priority="cmdline")
+    # The caller's logging decides where records go (the CLI: one-line warnings on stderr,
+    # everything in --log-file); Scrapy must not add its own handler dumping to stderr.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    root_level = logging.getLogger().level or logging.WARNING
+    settings.set("LOG_LEVEL", "DEBUG" if verbose else logging.getLevelName(root_level), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     before = latest_crawl(db_path)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     process.crawl(spider, units=str(units_file), unit=",".join(unit_ids) or None)
-    process.start()
-    if resume_id is not None:
-        return resume_id
-    after = latest_crawl(db_path)
-    if after is None or after == before:
-        raise CrawlNotStarted("the crawl did not start (see the log above)")
-    return after
+    # Scrapy installs its own SIGINT/SIGTERM handlers (a graceful stop); the caller's come back after.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        process.start()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    crawl_id = resume_id if resume_id is not None else latest_crawl(db_path)
+    if crawl_id is None or crawl_id == before and resume_id is None:
+        raise CrawlNotStarted("the crawl did not start (see the log file)")
+    db = store.open_db(db_path, readonly=True)
+    try:
+        run = store.crawl_run(db, crawl_id) or {}
+    finally:
+        db.close()
+    if run.get("finish_reason") == "shutdown":  # Scrapy's reason for a stop by signal
+        raise CrawlInterrupted(crawl_id)
+    return crawl_id
 
 
 def crawl_summary(db_path: Path, crawl_id: int) -> list[str]:
     """One line for the run, one per unit: what a crawl leaves to read on the terminal."""
-    db = store.open_db(db_path)
+    db = store.open_db(db_path, readonly=True)
     try:
         run = store.crawl_run(db, crawl_id)
-        lines = [f"crawl run {crawl_id}: {run['status']} ({run['finish_reason']}), database {db_path}"]
+        reach = (f", {run['units_reached']}/{len(json.loads(run['units'] or '[]'))} units reached"
+                 if run.get("units_reached") is not None else "")
+        degraded = ", DEGRADED (most units failed at network level)" if run.get("degraded") else ""
+        lines = [f"crawl run {crawl_id}: {run['status']} ({run['finish_reason']}){reach}{degraded}, database {db_path}"]
         for unit_id, pages, ok, not_ok in store.unit_page_counts(db, crawl_id):
             lines.append(f"  {unit_id:<14} pages {pages:>5}   ok {ok:>5}   not ok {not_ok:>4}")
         return lines

@@ -88,4 +88,8 @@ ZWGK_GKML_API = True                 # read gkmlpt lists from their JSON API (ex
 ZWGK_CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium; Playwright's own browser download cannot work here
 ZWGK_REDIS_URL = ""                  # redis://host:6379/0 : share one crawl between processes (scrapy-redis)
 ZWGK_REDIS_JOB = ""                  # name shared by the processes of one crawl; empty = today's date
+# A crawl in which more than this share of the units' home pages failed at network level
+# (refused, reset, DNS, timeout, TLS) is 'degraded': an outage on our side is likelier than
+# that many portals down at once, so `zwgk run` does not publish its audit.
+ZWGK_OUTAGE_SHARE = 0.5
 ZWGK_PROGRESS = "auto"               # auto (a live line on a TTY) | on | off

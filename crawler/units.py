@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,6 +17,8 @@ from rules.vocab import UNIT_KINDS
 DEFAULT_UNITS_FILE = "meizhou-units.yaml"
 # confirmed by the office | seen in a public source, to be confirmed | a guess
 URL_STATUSES = ("confirmed", "seen", "unconfirmed")
+# Cloud metadata services answer on these names as well as on 169.254.169.254.
+METADATA_HOSTS = frozenset({"metadata", "metadata.google.internal", "instance-data"})
 _ID_RE = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
 
@@ -77,6 +80,18 @@ def _host_allowed(host: str, port: int | None, allowed: str) -> bool:
     return host == allowed or host.endswith("." + allowed)
 
 
+def local_host(host: str) -> bool:
+    """Loopback, private, link-local (cloud metadata), unspecified or reserved: never a portal."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost") or host in METADATA_HOSTS:
+        return True
+    try:
+        ip = ipaddress.ip_address(int(host) if host.isdigit() else host)  # 2130706433 is 127.0.0.1
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved or ip.is_multicast
+
+
 def default_units_path() -> Path:
     return Path(str(resources.files("crawler") / "data" / DEFAULT_UNITS_FILE))
 
@@ -95,10 +110,15 @@ def load_units(path: str | Path | None = None) -> list[Unit]:
         raise UnitsError(f"{where}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("units"), list):
         raise UnitsError(f"{where}: expected a mapping with a 'units' list")
+    # Local addresses are refused as start URLs, as they are as discovered links, unless the
+    # file says it describes local sites (the sample portals, tests, benchmarks).
+    allow_local = raw.get("allow_local", False)
+    if not isinstance(allow_local, bool):
+        raise UnitsError(f"{where}: allow_local: must be true or false")
     units: list[Unit] = []
     seen: set[str] = set()
     for i, entry in enumerate(raw["units"]):
-        units.append(_parse_unit(entry, f"{where}: units[{i}]", seen))
+        units.append(_parse_unit(entry, f"{where}: units[{i}]", seen, allow_local))
     if not units:
         raise UnitsError(f"{where}: 'units' is empty")
     for u in units:
@@ -108,7 +128,7 @@ def load_units(path: str | Path | None = None) -> list[Unit]:
     return units
 
 
-def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
+def _parse_unit(entry: object, where: str, seen: set[str], allow_local: bool = False) -> Unit:
     if not isinstance(entry, dict):
         raise UnitsError(f"{where}: expected a mapping")
     uid = entry.get("id")
@@ -146,6 +166,13 @@ def _parse_unit(entry: object, where: str, seen: set[str]) -> Unit:
     for url in start_urls:
         if urlsplit(url).scheme not in ("http", "https"):
             raise UnitsError(f"{where}.start_urls: {url!r} is not an http(s) URL")
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            raise UnitsError(f"{where}.start_urls: {url!r} is not a valid URL") from None
+        if not allow_local and local_host(host):
+            raise UnitsError(f"{where}.start_urls: {url!r} points to a loopback, private or link-local address; "
+                             "refused unless the file sets `allow_local: true`")
     allowed_paths = text_list("allowed_paths")
     for p in allowed_paths:
         if not p.startswith("/"):

@@ -32,6 +32,7 @@ class UnitView:
     counts: dict[str, int]
     findings: list[Finding] = field(default_factory=list)
     rank: int = 0
+    undetermined: bool = False  # neither scored nor vetoed: the site could not be judged this time
 
     @property
     def kind_label(self) -> str:
@@ -39,7 +40,7 @@ class UnitView:
 
     @property
     def verdict(self) -> str:
-        return "合格" if self.passed else "不合格"
+        return "无法判断" if self.undetermined else ("合格" if self.passed else "不合格")
 
     def by_task(self) -> list[tuple[int, list[Finding]]]:
         groups: dict[int, list[Finding]] = defaultdict(list)
@@ -89,17 +90,22 @@ class ReportContext:
     def passed_units(self) -> int:
         return sum(u.passed for u in self.units)
 
+    @property
+    def undetermined_units(self) -> int:
+        return sum(u.undetermined for u in self.units)
+
 
 def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=None) -> ReportContext:
     if audit_id is None:
-        audit_id = store.latest_audit_id(db)
+        audit_id = store.default_audit_id(db)
         if audit_id is None:
-            raise ReportError("no finished audit in this database; run `zwgk audit` first")
+            raise ReportError("no finished audit with findings in this database; run `zwgk audit` first")
     audit = store.audit_run(db, audit_id)
     if audit is None:
-        raise ReportError(f"no audit run {audit_id} in this database")
+        raise ReportError(f"--audit {audit_id}: no audit run {audit_id} in this database")
     if audit["status"] != "finished":
-        raise ReportError(f"audit run {audit_id} did not finish")
+        raise ReportError(f"--audit {audit_id}: the audit did not finish (it is {audit['status']}); "
+                          "it has no findings to show")
     crawl = store.crawl_run(db, audit["crawl_id"]) or {}
 
     units: dict[str, UnitView] = {}
@@ -115,6 +121,7 @@ def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=N
             deductions=r["deductions"],
             incomplete=r["incomplete"],
             counts=r["counts"],
+            undetermined=bool(r.get("undetermined")),
         )
     for finding in store.load_findings(db, audit_id):
         if finding.unit in units:

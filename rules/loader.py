@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -61,12 +62,19 @@ def builtin_rules_dir() -> Path:
     return Path(str(resources.files("rules") / "catalogue"))
 
 
-def load_rules(paths: list[str | Path] | None = None) -> list[Rule]:
-    """Load every *.yaml under the given files/folders (default: the shipped catalogue)."""
+def load_rules(paths: list[str | Path] | None = None, tasks: Collection[int] | None = None) -> list[Rule]:
+    """Load every *.yaml under the given files/folders (default: the shipped catalogue).
+
+    `tasks`: the plan's task numbers (the caller reads the plan); a rule serving another
+    task is refused, and so is an empty rule set: an audit of no rules finds nothing."""
     files: list[Path] = []
-    for p in [Path(x) for x in (paths or [builtin_rules_dir()])]:
+    given = [Path(x) for x in (paths or [builtin_rules_dir()])]
+    for p in given:
         if p.is_dir():
-            files.extend(sorted(p.rglob("*.yaml")))
+            found = sorted(p.rglob("*.yaml"))
+            if not found:
+                raise RuleError(f"{p}: no rule files (*.yaml) in this folder")
+            files.extend(found)
         elif p.is_file():
             files.append(p)
         else:
@@ -75,6 +83,9 @@ def load_rules(paths: list[str | Path] | None = None) -> list[Rule]:
     seen: dict[str, str] = {}
     for f in files:
         rule = load_rule(f)
+        if tasks is not None and (outside := sorted(set(rule.tasks) - set(tasks))):
+            raise RuleError(f"{f}: tasks: {', '.join(map(str, outside))} not in the plan "
+                            f"(its tasks are {min(tasks)}–{max(tasks)})" if tasks else f"{f}: tasks: the plan has no tasks")
         if rule.id in seen:
             raise RuleError(f"{f}: id: {rule.id} is already used by {seen[rule.id]}")
         seen[rule.id] = str(f)
@@ -233,10 +244,23 @@ def _check_spec(spec: Any, path: str, err) -> None:
                 _check_regex(value, f"{here}.{key}.{sel}", err)
     for key in m.regexes & set(params):
         _check_regex(params[key], f"{here}.{key}", err)
+    _check_not_negative(params, here, err)
     if m.nested:
         _check_spec(params[m.nested], f"{here}.{m.nested}", err)
     if m.validate is not None:
         m.validate(params, err, here)
+
+
+def _check_not_negative(params: Any, where: str, err) -> None:
+    """Days, limits and counts are never negative: -30 days would judge against the future."""
+    items = params.items() if isinstance(params, dict) else enumerate(params) if isinstance(params, list) else ()
+    for key, value in items:
+        here = f"{where}.{key}" if isinstance(params, dict) else f"{where}[{key}]"
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise err(here, f"must not be negative (got {value})")
+        if isinstance(value, (dict, list)) and not (isinstance(value, dict) and len(value) == 1
+                                                     and next(iter(value)) in MATCHERS):
+            _check_not_negative(value, here, err)
 
 
 def _check_regex(value: Any, where: str, err) -> None:

@@ -37,6 +37,11 @@ FETCH_STATUSES = {
 }
 BROKEN_STATUSES = frozenset({"http_error", "error", "redirect_loop", "tls_error"})
 UNDETERMINED_STATUSES = frozenset({"timeout", "too_large", "blocked"})
+# Failures at network level: a portal's, or our own network's (an outage on our side
+# looks like every portal failing so at once: see ZWGK_OUTAGE_SHARE).
+NETWORK_FAILURE_STATUSES = frozenset({"error", "timeout", "tls_error"})
+# A home page that failed so is a failed probe of 站点无法访问 (a refusal to us is not).
+UNREACHABLE_STATUSES = NETWORK_FAILURE_STATUSES | {"http_error", "redirect_loop"}
 # HTTP answers that refuse us rather than report a fault of the site.
 BLOCKING_HTTP_CODES = frozenset({401, 403, 429, 451})
 
@@ -69,5 +74,8 @@ FINDING_STATUSES = {"pass": "符合", "fail": "不符合", "unknown": "无法判
 # A unit's result for a plan task is the worst of its findings for that task, in this order.
 STATUS_ORDER = ("fail", "unknown", "manual", "pass", "not_applicable")
 SEVERITIES = ("high", "medium", "low")
+# Runs (crawl and audit): running, then one of these; a 'running' run whose process is gone
+# is shown as killed.
+RUN_STATES = ("running", "finished", "interrupted", "failed", "killed")
 # A finding versus the previous audit (the plan's task 46 回头看).
 FINDING_CHANGES = {"new": "新增", "persisting": "仍存在", "resolved": "已整改"}

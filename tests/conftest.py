@@ -53,11 +53,13 @@ def crawled(sample_server, tmp_path_factory):
     sample_server.write_units_file(units_file)
     db_path = out / "zwgk.db"
     # A static crawl (no browser): script-built lists must come out 'unknown'.
-    proc = run_zwgk("crawl", "--units", units_file, "--db", db_path, "-s", "ZWGK_RENDER=off", "-s", "ZWGK_GKML_API=off",
+    log_file = out / "crawl.log"  # Scrapy's own log: kept off stderr, in the --log-file
+    proc = run_zwgk("--log-file", log_file, "crawl", "--units", units_file, "--db", db_path, "-s", "ZWGK_RENDER=off", "-s", "ZWGK_GKML_API=off",
                     "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
                     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "RETRY_TIMES=0")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"db_path": db_path, "units_file": units_file, "server": sample_server, "proc": proc}
+    return {"db_path": db_path, "units_file": units_file, "server": sample_server, "proc": proc,
+            "log": log_file.read_text(encoding="utf-8")}
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -146,7 +146,8 @@ class FaultSite:
         return f"http://127.0.0.1:{self.port}"
 
     def units_yaml(self) -> str:
-        return f"""units:
+        return f"""allow_local: true
+units:
   - id: meijiang
     name: 梅州市梅江区人民政府
     short_name: 梅江区

@@ -1,6 +1,7 @@
 """Audits of the crawled sample portals, scored against the generator's ground truth."""
 
 import json
+import shutil
 
 import pytest
 
@@ -50,13 +51,28 @@ def test_findings_match_the_ground_truth_exactly(audited):
     assert wrong == []
 
 
-def test_down_portal_is_unknown_and_vetoed(audited):
+def test_down_portal_is_unknown_and_vetoed(audited, tmp_path):
     down = [f for f in audited["findings"] if f["unit"] == "fengshun" and f["status"] != "manual"]
     assert down and {f["status"] for f in down} == {"unknown"}
     db = store.open_db(audited["db_path"], create=False)
     row = next(db.query("SELECT * FROM unit_results WHERE unit_id = 'fengshun' ORDER BY audit_id DESC LIMIT 1"))
     assert row["reachable"] == 0 and row["passed"] == 0 and row["score"] is None
-    assert [v["id"] for v in json.loads(row["vetoes"])] == ["unreachable"]
+    # One failed crawl is one probe: 站点无法访问 needs repeated ones (audits/scoring.yaml probes).
+    assert json.loads(row["vetoes"]) == [] and row["undetermined"] == 1
+    db.close()
+    # Two more crawls that find it down (503) make three consecutive failed probes: a veto.
+    db_path = tmp_path / "z.db"
+    shutil.copy(audited["db_path"], db_path)
+    for _ in range(2):
+        proc = run_zwgk("crawl", "--db", db_path, "--units", audited["units_file"], "--unit", "fengshun",
+                        "-s", "RETRY_TIMES=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_zwgk("audit", "--db", db_path, "--as-of", AS_OF, "--screenshots", "off")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    db = store.open_db(db_path, create=False)
+    row = next(db.query("SELECT * FROM unit_results WHERE unit_id = 'fengshun' ORDER BY audit_id DESC LIMIT 1"))
+    assert row["reachable"] == 0 and row["passed"] == 0 and row["score"] is None
+    assert [v["id"] for v in json.loads(row["vetoes"])] == ["unreachable"] and row["undetermined"] == 0
     db.close()
 
 

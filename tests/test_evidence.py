@@ -9,7 +9,8 @@ from tests.conftest import run_zwgk
 
 def test_archive_verifies_and_tampering_is_detected(crawled, tmp_path):
     db = store.open_db(crawled["db_path"], create=False)
-    warc = db.execute("SELECT warc_file FROM crawl_runs").fetchone()[0]
+    # stored relative to the database's folder (an absolute path stays absolute under /)
+    warc = crawled["db_path"].parent / db.execute("SELECT warc_file FROM crawl_runs").fetchone()[0]
     archived = db.execute("SELECT count(*) FROM pages WHERE warc_offset IS NOT NULL").fetchone()[0]
     fetched = db.execute("SELECT count(*) FROM pages WHERE status IS NOT NULL").fetchone()[0]
     db.close()

@@ -39,7 +39,7 @@ def test_scope_respects_domains_ports_and_paths():
 def test_host_port_entries_match_exactly(tmp_path):
     f = tmp_path / "u.yaml"
     f.write_text(
-        "units:\n- id: local\n  name: 本地\n  kind: county\n"
+        "allow_local: true\nunits:\n- id: local\n  name: 本地\n  kind: county\n"
         "  start_urls: ['http://127.0.0.1:8001/']\n  allowed_domains: ['127.0.0.1:8001']\n",
         encoding="utf-8",
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 
 from audits.cli import (
-    cli, crawl_option, db_option, fail, load_plan_or_fail, load_rules_or_fail, open_existing_db, parse_date,
-    plan_option, rules_option, units_option,
+    check_as_of, cli, crawl_option, db_option, fail, force_as_of_option, load_plan_or_fail, load_rules_or_fail,
+    open_existing_db, parse_date, plan_option, rules_option, units_option,
 )
 from crawler import store
 from crawler.units import UnitsError, default_units_path, load_units
@@ -18,24 +19,30 @@ from rules.vocab import FINDING_STATUSES
 
 def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_file: Path | None,
              rule_paths: tuple[Path, ...] = (), plan_file: Path | None = None, screenshots: str = "auto",
-             jobs: int = 0) -> int:
-    """Audit one stored crawl (default: the latest) and draw its evidence; returns the audit id."""
+             jobs: int = 0, force_as_of: bool = False) -> int:
+    """Audit one stored crawl (default: the latest) and draw its evidence; returns the audit id.
+
+    Everything that can be refused is checked before the audit run is recorded."""
     from audits.run import AuditError, run_audit
 
     as_of = parse_date(as_of_text)
-    db = open_existing_db(db_path)
+    db = open_existing_db(db_path, readonly=False)
     try:
         if crawl_id is None:
             crawl_id = store.latest_crawl_id(db)
             if crawl_id is None:
                 fail(f"{db_path}: no crawl run yet; run `zwgk crawl` first")
+        elif store.crawl_run(db, crawl_id) is None:
+            fail(f"--crawl {crawl_id}: no crawl run {crawl_id} in {db_path}")
         units_path = units_file or _units_file_of_crawl(db, crawl_id) or default_units_path()
         try:
             units = load_units(units_path)
         except UnitsError as exc:
-            fail(str(exc))
-        rules = load_rules_or_fail(rule_paths)
+            fail(f"--units: {exc}")
         plan = load_plan_or_fail(plan_file, units_path)
+        check_as_of(as_of, plan, force_as_of)
+        rules = load_rules_or_fail(rule_paths, plan)
+        screenshots = _screenshots_possible(db_path, screenshots)
         try:
             audit_id = run_audit(db, crawl_id=crawl_id, as_of=as_of, units=units, rules=rules, jobs=jobs,
                                  plan=plan, plan_name=plan.meta.get("doc_number", "") if hasattr(plan, "meta") else "")
@@ -50,18 +57,46 @@ def do_audit(db_path: Path, crawl_id: int | None, as_of_text: str | None, units_
         db.close()
 
 
+def _screenshots_possible(db_path: Path, mode: str) -> str:
+    """'on', 'off' or 'skip: why', decided before the audit: a folder that cannot take the
+    screenshots must not fail the command after its findings were written."""
+    import tempfile
+
+    from audits.screenshots import chromium_available
+    from crawler.settings import ZWGK_CHROMIUM
+
+    if mode == "off":
+        return "off"
+    if not chromium_available(ZWGK_CHROMIUM):
+        if mode == "on":
+            fail(f"--screenshots on needs {ZWGK_CHROMIUM} (apt-get install chromium)")
+        return f"skip: {ZWGK_CHROMIUM} not found"
+    folder = db_path.resolve().parent / "screenshots"
+    try:
+        folder.mkdir(exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        if mode == "on":
+            fail(f"--screenshots on: cannot write {folder}: {exc.strerror}")
+        return f"skip: cannot write {folder} ({exc.strerror})"
+    return "on"
+
+
 def _screenshots(db, audit_id: int, db_path: Path, mode: str) -> None:
-    from audits.screenshots import capture_screenshots, chromium_available
+    from audits.screenshots import capture_screenshots
     from crawler.settings import ZWGK_CHROMIUM
 
     if mode == "off":
         return
-    if not chromium_available(ZWGK_CHROMIUM):
-        if mode == "on":
-            fail(f"--screenshots on needs {ZWGK_CHROMIUM} (apt-get install chromium)")
-        click.echo(f"screenshots skipped: {ZWGK_CHROMIUM} not found")
+    if mode.startswith("skip: "):
+        click.echo(f"screenshots skipped: {mode[6:]}")
         return
-    n = capture_screenshots(db, audit_id, db_path.resolve().parent / "screenshots", ZWGK_CHROMIUM)
+    try:
+        n = capture_screenshots(db, audit_id, db_path.resolve().parent / "screenshots", ZWGK_CHROMIUM)
+    except OSError as exc:
+        logging.getLogger("audits.screenshots").warning("screenshots not drawn: %s", exc)
+        return
     click.echo(f"screenshots: {n} findings illustrated")
 
 
@@ -85,7 +120,8 @@ def _units_file_of_crawl(db, crawl_id: int) -> Path | None:
               help="Draw the archived pages behind fail and task-28 findings in Chromium (auto: if installed).")
 @click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes, one unit each at a time (0: one per CPU from 20,000 stored pages, else 1).")
-def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs) -> None:
+@force_as_of_option
+def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs, force_as_of) -> None:
     """Evaluate every applicable rule for every unit of one stored crawl.
 
     Exits 0 when the audit ran, whatever it found; non-zero only on a usage or data error.
@@ -94,7 +130,7 @@ def audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screensho
     Example:
         zwgk audit --db zwgk.db --as-of 2021-12-20
     """
-    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs)
+    do_audit(db_path, crawl_id, as_of, units_file, rule_paths, plan_file, screenshots, jobs, force_as_of)
 
 
 @cli.command("rules")
@@ -114,7 +150,7 @@ def rules_cmd(rule_paths, plan_file, units_file, coverage) -> None:
     from rules.engine import coverage_state
     from rules.model import UnitInfo
 
-    rules = load_rules_or_fail(rule_paths)
+    rules = load_rules_or_fail(rule_paths, load_plan_or_fail(plan_file, units_file))
     if not coverage:
         for r in rules:
             a = r.applies_to

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from audits.cli import (
-    check_db_path, check_units, cli, db_option, fail, open_existing_db, parse_overrides, set_option, unit_ids_option,
-    units_option, verbose_option,
+    check_db_path, check_units, cli, db_option, fail, interrupted, open_existing_db, parse_overrides, set_option,
+    unit_ids_option, units_option, verbose_option,
 )
+from audits.cli.console import setup_logging
 from crawler import store
-from crawler.runner import CrawlNotStarted, crawl_summary, resumable, run_crawl
+from crawler.runner import CrawlInterrupted, CrawlNotStarted, crawl_summary, resumable, run_crawl
 from crawler.units import UnitsError, default_units_path, load_units
 from rules.vocab import DEPARTMENT_KINDS, GOVERNMENT_KINDS
 
@@ -21,10 +22,15 @@ SPIDER_KINDS = {"all": (), "county": GOVERNMENT_KINDS, "department": DEPARTMENT_
 
 
 def crawl_or_fail(**kwargs) -> int:
+    if kwargs.get("verbose"):
+        obj = click.get_current_context().obj or {}
+        setup_logging(obj.get("log_file"), "DEBUG", everything=True)
     try:
         return run_crawl(**kwargs)
     except CrawlNotStarted as exc:
         fail(str(exc), code=1)
+    except CrawlInterrupted as exc:
+        interrupted(f"crawl run {exc.args[0]} marked interrupted; `zwgk crawl --resume` finishes it")
 
 
 def echo_summary(db_path: Path, crawl_id: int) -> None:
@@ -93,6 +99,12 @@ def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_ur
     echo_summary(db_path, crawl_id)
 
 
+def _outage_share() -> float:
+    from crawler.settings import ZWGK_OUTAGE_SHARE
+
+    return float(ZWGK_OUTAGE_SHARE)
+
+
 def _check_redis(url: str) -> None:
     import redis
 
@@ -117,7 +129,7 @@ def units(units_file) -> None:
     try:
         loaded = load_units(units_file)
     except UnitsError as exc:
-        fail(str(exc))
+        fail(f"--units: {exc}")
     for u in loaded:
         click.echo(f"{u.id:<12} {u.kind:<22} {u.url_status:<12} {u.name}  {u.start_urls[0]}")
 
@@ -136,8 +148,11 @@ def crawls(db_path) -> None:
         extra = f"  vs crawl {run['previous_crawl_id']}: " + ", ".join(
             f"{k} {n}" for k, n in run["changes"]) if run["changes"] else ""
         resumed = f" (resumed {run['resumed']}x)" if run.get("resumed") else ""
+        reach = (f"  reached {run['units_reached']}/{len(json.loads(run['units'] or '[]'))}"
+                 if run.get("units_reached") is not None else "")
+        degraded = " DEGRADED" if run.get("degraded") else ""
         click.echo(f"{run['id']:>4}  {run['state']:<11} {run['started_at']}  {run['spider']:<18} "
-                   f"pages {run['pages']}{resumed}{extra}")
+                   f"pages {run['pages']}{reach}{degraded}{resumed}{extra}")
 
 
 @cli.command()
@@ -159,7 +174,7 @@ def merge(db_path, parts) -> None:
     check_db_path(db_path)
     db = store.open_db(db_path)
     try:
-        crawl_id = merge_parts(db, db_path, list(parts))
+        crawl_id = merge_parts(db, db_path, list(parts), outage_share=_outage_share())
     except (MergeError, store.DatabaseError) as exc:
         fail(str(exc))
     finally:

@@ -12,6 +12,21 @@ from crawler import store
 from rules.vocab import FINDING_STATUSES
 
 
+def finished_audit_or_fail(db, db_path: Path, audit_id: int | None) -> int:
+    """The audit to show: the one asked for, which must have finished, or the default one."""
+    if audit_id is None:
+        audit_id = store.default_audit_id(db)
+        if audit_id is None:
+            fail(f"{db_path}: no finished audit with findings yet; run `zwgk audit` first")
+        return audit_id
+    run = store.audit_run(db, audit_id)
+    if run is None:
+        fail(f"--audit {audit_id}: no such audit run in {db_path}")
+    if run["status"] != "finished":
+        fail(f"--audit {audit_id}: the audit did not finish (it is {run['status']}); it has no findings to show")
+    return audit_id
+
+
 def report_context(db_path: Path, audit_id: int | None, plan_file: Path | None = None):
     """The report context of an audit (and the plan), or a one-line error."""
     from reports.context import ReportError, build_context
@@ -34,7 +49,7 @@ def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Pat
     try:
         index = render_report(ctx, out_dir, assets_from=db_path.resolve().parent)
     except OSError as exc:
-        fail(f"cannot write the report to {out_dir}: {exc}")
+        fail(f"--out: cannot write the report to {out_dir}: {exc}")
     click.echo(f"report of audit {ctx.audit['id']}: {index}")
     return index
 
@@ -49,7 +64,7 @@ def export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: s
     try:
         (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
     except OSError as exc:
-        fail(f"cannot write {out_file}: {exc}")
+        fail(f"--out: cannot write {out_file}: {exc}")
     return len(rows)
 
 
@@ -69,12 +84,7 @@ def findings(db_path, audit_id, fmt, statuses) -> None:
     from reports.export import write_csv, write_json
 
     db = open_existing_db(db_path)
-    if audit_id is None:
-        audit_id = store.latest_audit_id(db)
-        if audit_id is None:
-            fail(f"{db_path}: no finished audit yet; run `zwgk audit` first")
-    elif store.audit_run(db, audit_id) is None:
-        fail(f"{db_path}: no audit run {audit_id}")
+    audit_id = finished_audit_or_fail(db, db_path, audit_id)
     (write_json if fmt == "json" else write_csv)(audit_id, store.load_findings(db, audit_id, statuses), sys.stdout)
 
 
@@ -137,11 +147,48 @@ def evidence_verify(db_path, crawl_id) -> None:
     db = open_existing_db(db_path)
     if crawl_id is None:
         crawl_id = store.latest_crawl_id(db)
+        if crawl_id is None:
+            fail(f"{db_path}: no crawl run yet")
     try:
-        problems, notes, responses, archives = verify_crawl(db, crawl_id)
+        problems, notes, responses, checked = verify_crawl(db, crawl_id, db_path.resolve().parent)
     except EvidenceError as exc:
         fail(f"{db_path}: {exc}")
     for line in problems + notes:
         click.echo(line)
-    click.echo(f"crawl {crawl_id}: {responses} responses in {archives} archive(s), {len(problems)} problem(s)")
+    for archive in checked:
+        click.echo(f"checked {archive}")
+    click.echo(f"crawl {crawl_id}: {responses} responses in {len(checked)} archive(s), {len(problems)} problem(s)")
     sys.exit(1 if problems else 0)
+
+
+@cli.command()
+@db_option(help="SQLite database to read.")
+@click.option("--publish", "publish_id", type=int, default=None, metavar="ID",
+              help="Mark this audit as the published one: report, export and findings show it by default.")
+def audits(db_path, publish_id) -> None:
+    """List the audit runs, newest first: id, crawl, as-of, rules hash, counts, state, published (*).
+
+    \b
+    Example:
+        zwgk audits --db zwgk.db
+        zwgk audits --db zwgk.db --publish 12
+    """
+    if publish_id is not None:
+        db = open_existing_db(db_path, readonly=False)
+        try:
+            finished_audit_or_fail(db, db_path, publish_id)
+            store.publish_audit(db, publish_id)
+        finally:
+            db.close()
+        click.echo(f"audit {publish_id} is the published audit")
+        return
+    db = open_existing_db(db_path)
+    try:
+        for run in store.list_audits(db):
+            counts = " ".join(f"{k} {run['counts'][k]}" for k in ("pass", "fail", "unknown", "manual"))
+            degraded = "  (crawl degraded)" if run.get("crawl_degraded") else ""
+            mark = "*" if run.get("published") else " "
+            click.echo(f"{mark}{run['id']:>4}  crawl {run['crawl_id']:>4}  as of {run['as_of']}  "
+                       f"rules {(run['rules_hash'] or '')[:12]}  {run['status']:<11} {counts}{degraded}")
+    finally:
+        db.close()

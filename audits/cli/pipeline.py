@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from audits.cli import (
-    check_db_path, check_units, cli, db_option, fail, parse_date, parse_overrides, unit_ids_option, units_option,
-    verbose_option,
+    EXIT_NOT_PUBLISHED, check_as_of, check_db_path, check_units, cli, db_option, fail, force_as_of_option,
+    load_plan_or_fail, parse_date, parse_overrides, unit_ids_option, units_option, verbose_option,
 )
 from audits.cli.auditing import do_audit
 from audits.cli.crawling import crawl_or_fail, echo_summary
 from audits.cli.outputs import do_report, export_ledger
 from audits.lock import RunLock, RunLockBusy
+from crawler import store
 from crawler.runner import resumable
 from crawler.units import default_units_path, load_units, select_units
 
@@ -36,10 +37,13 @@ LOCAL_SAMPLE_SETTINGS = {
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
               help="Report folder.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a crawl setting.")
-def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
+@force_as_of_option
+def run(units_file, unit_ids, db_path, as_of, out_dir, overrides, force_as_of) -> None:
     """Crawl, audit and report in one go, for cron. Two runs on one database never overlap.
 
-    Exits 0 when all three stages ran, whatever the findings.
+    Exits 0 when all three stages ran, whatever the findings; 4 when the crawl was degraded
+    (most portals failed at network level: an outage on our side is likelier), in which case
+    the audit is stored but the report in --out is left as it was.
 
     \b
     Example (crontab, every Monday 02:00):
@@ -49,7 +53,7 @@ def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
     check_units(units_file, list(unit_ids))
     check_db_path(db_path)
     if as_of is not None:
-        parse_date(as_of)
+        check_as_of(parse_date(as_of), load_plan_or_fail(None, units_file), force_as_of)
     parsed = parse_overrides(overrides)
     try:
         lock = RunLock(db_path).__enter__()
@@ -65,10 +69,33 @@ def run(units_file, unit_ids, db_path, as_of, out_dir, overrides) -> None:
         crawl_id = crawl_or_fail(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed,
                                  resume_id=resume_id)
         echo_summary(db_path, crawl_id)
-        audit_id = do_audit(db_path, crawl_id, as_of, units_file)
+        audit_id = do_audit(db_path, crawl_id, as_of, units_file, force_as_of=force_as_of)
+        crawl = _crawl_run(db_path, crawl_id)
+        if crawl.get("degraded"):
+            fail(f"crawl run {crawl_id} reached {crawl['units_reached']} of {len(json.loads(crawl['units']))} units, "
+                 f"{crawl['units_network_failed']} failed at network level (an outage?): audit {audit_id} kept, "
+                 f"report in {out_dir} not replaced", code=EXIT_NOT_PUBLISHED)
         do_report(db_path, audit_id, out_dir)
+        _publish(db_path, audit_id)
     finally:
         lock.__exit__(None, None, None)
+
+
+def _crawl_run(db_path: Path, crawl_id: int) -> dict:
+    db = store.open_db(db_path, readonly=True)
+    try:
+        return store.crawl_run(db, crawl_id) or {}
+    finally:
+        db.close()
+
+
+def _publish(db_path: Path, audit_id: int) -> None:
+    """The report just written shows this audit: mark it so report/export/findings default to it."""
+    db = store.open_db(db_path)
+    try:
+        store.publish_audit(db, audit_id)
+    finally:
+        db.close()
 
 
 @cli.command()
@@ -102,6 +129,7 @@ def demo(db_path, seed, verbose) -> None:
     # The sample portals are dated relative to the world's as-of date: audit on that day.
     audit_id = do_audit(db_path, crawl_id, world.as_of.isoformat(), units_file)
     index = do_report(db_path, audit_id, out / "report")
+    _publish(db_path, audit_id)
     rows = export_ledger(db_path, audit_id, out / "ledger.xlsx")
     click.echo(f"ledger: {out / 'ledger.xlsx'} ({rows} rows)")
     click.echo(f"open {index} in a browser")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +25,11 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 1024
+
+    def handle_error(self, request, client_address) -> None:
+        # A crawler that stops reading (a download cut at its size limit, a closed crawl)
+        # breaks the pipe: routine, not worth socketserver's traceback on stderr.
+        logging.getLogger(__name__).debug("sample portal: client %s went away", client_address, exc_info=True)
 
 
 class SamplePortalServer:
@@ -83,7 +89,7 @@ class SamplePortalServer:
             if u.template == "gkmlpt":
                 entry["gkml_entry"] = f"http://{self.netloc(u.site)}/gkmlpt/index.html"
             units.append(entry)
-        return {"registry": "sample portals (local)", "units": units}
+        return {"registry": "sample portals (local)", "allow_local": True, "units": units}
 
     def write_units_file(self, path: str | Path) -> Path:
         path = Path(path)

@@ -7,9 +7,10 @@ audit and the report import it from here, and nothing here imports a later stage
 from crawler.store.crawls import (
     crawl_limits, crawl_run, crawled_units, page_count, finish_crawl, latest_crawl_id, list_crawls, previous_finished_crawl, reopen_crawl, resumable_crawl,
     run_is_alive, run_state, start_crawl, unit_page_counts, update_link_targets, warc_rows,
+    failed_probes, home_statuses, reach_of, resolve_warc, set_crawl_state,
 )
 from crawler.store.findings import (
-    audit_counts, audit_run, finished_audit_ids, insert_audit, latest_audit_id, load_findings, previous_statuses,
+    audit_counts, audit_run, default_audit_id, list_audits, publish_audit, set_audit_state, finished_audit_ids, insert_audit, latest_audit_id, load_findings, previous_statuses,
     save_audit_results, set_evidence, unit_results,
 )
 from crawler.store.pages import (
@@ -25,4 +26,6 @@ __all__ = [
     "previous_statuses", "reopen_crawl", "replayable_pages", "resumable_crawl", "run_is_alive", "run_state",
     "save_audit_results", "set_evidence", "start_crawl", "store_body", "unit_page_counts", "unit_results",
     "update_link_targets", "utcnow", "warc_rows",
+    "default_audit_id", "failed_probes", "home_statuses", "list_audits", "publish_audit", "reach_of", "resolve_warc",
+    "set_audit_state", "set_crawl_state",
 ]

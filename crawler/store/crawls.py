@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from crawler.store.schema import utcnow
-from rules.vocab import CRAWL_LIMITS, PAGE_CHANGES
+from rules.vocab import CRAWL_LIMITS, NETWORK_FAILURE_STATUSES, PAGE_CHANGES
 
 
 def start_crawl(
@@ -97,7 +98,7 @@ def previous_finished_crawl(db: sqlite_utils.Database, units: list[str], before:
 
 
 def finish_crawl(
-    db: sqlite_utils.Database, crawl_id: int, *, reason: str, stats: dict[str, Any]
+    db: sqlite_utils.Database, crawl_id: int, *, reason: str, stats: dict[str, Any], outage_share: float = 0.5
 ) -> None:
     status = "finished" if reason == "finished" else "interrupted"
     with db.atomic():
@@ -109,8 +110,54 @@ def finish_crawl(
                 "status": status,
                 "finish_reason": reason,
                 "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True, default=str),
-            },
+            } | reach_of(db, crawl_id, outage_share),
         )
+
+
+def home_statuses(db: sqlite_utils.Database, crawl_id: int) -> dict[str, str]:
+    """Each unit's home page fetch status in a crawl: 'ok' when any of its home pages was
+    fetched, else the first one's status. A unit the crawl never reached has no entry."""
+    out: dict[str, str] = {}
+    for unit_id, status in db.execute(
+            "SELECT unit_id, fetch_status FROM pages WHERE crawl_id = ? AND kind = 'home' ORDER BY id", [crawl_id]):
+        if out.get(unit_id) != "ok":
+            out[unit_id] = "ok" if status == "ok" else out.get(unit_id, status or "")
+    return out
+
+
+def reach_of(db: sqlite_utils.Database, crawl_id: int, outage_share: float) -> dict[str, int]:
+    """How many units a crawl reached, how many failed at network level, and whether those
+    were more than `outage_share` of them: then the crawl is 'degraded' (most likely our
+    network, not the portals) and must not be published as the portals' state."""
+    run = crawl_run(db, crawl_id) or {}
+    units = json.loads(run.get("units") or "[]")
+    homes = home_statuses(db, crawl_id)
+    reached = sum(homes.get(u) == "ok" for u in units)
+    failed = sum(homes.get(u) in NETWORK_FAILURE_STATUSES for u in units)
+    return {"units_reached": reached, "units_network_failed": failed,
+            "degraded": int(bool(units) and failed / len(units) > outage_share)}
+
+
+def failed_probes(db: sqlite_utils.Database, unit_id: str, crawl_id: int, statuses: frozenset[str]) -> int:
+    """Consecutive crawls up to `crawl_id` whose home page of the unit failed with one of
+    `statuses`: the probes behind a 站点无法访问 verdict. Degraded crawls (an outage on our
+    side) neither count nor break the series."""
+    count = 0
+    rows = db.execute(
+        """SELECT p.crawl_id, p.fetch_status, COALESCE(c.degraded, 0) FROM pages p
+           JOIN crawl_runs c ON c.id = p.crawl_id
+           WHERE p.unit_id = ? AND p.kind = 'home' AND p.crawl_id <= ? ORDER BY p.crawl_id DESC, p.id""",
+        [unit_id, crawl_id]).fetchall()
+    by_crawl: dict[int, list[str]] = {}
+    for cid, status, degraded in rows:
+        if not degraded:
+            by_crawl.setdefault(cid, []).append(status or "")
+    for cid in sorted(by_crawl, reverse=True):
+        found = by_crawl[cid]
+        if "ok" in found or found[0] not in statuses:
+            break
+        count += 1
+    return count
 
 
 def update_link_targets(db: sqlite_utils.Database, crawl_id: int) -> None:
@@ -126,6 +173,11 @@ def update_link_targets(db: sqlite_utils.Database, crawl_id: int) -> None:
         """,
         [crawl_id],
     )
+
+
+def set_crawl_state(db: sqlite_utils.Database, crawl_id: int, status: str, reason: str) -> None:
+    with db.atomic():
+        db["crawl_runs"].update(crawl_id, {"status": status, "finish_reason": reason, "finished_at": utcnow()})
 
 
 def latest_crawl_id(db: sqlite_utils.Database, *, finished_only: bool = False) -> int | None:
@@ -156,6 +208,17 @@ def list_crawls(db: sqlite_utils.Database) -> list[dict]:
         changes = [(k, counts[k]) for k in PAGE_CHANGES if k in counts]
         out.append(run | {"state": run_state(run), "pages": pages, "changes": changes})
     return out
+
+
+def resolve_warc(db_dir: Path, stored: str) -> Path:
+    """Where a stored archive path points. New runs store it relative to the database's
+    folder; an absolute one (older runs) is looked up by file name in warc/ beside the
+    database first, so a database copied with its warc/ folder checks its own copy."""
+    path = Path(stored)
+    if not path.is_absolute():
+        return db_dir / path
+    beside = db_dir / "warc" / path.name
+    return beside if beside.exists() or not path.exists() else path
 
 
 def warc_rows(db: sqlite_utils.Database, crawl_id: int) -> tuple[str | None, list[tuple[str, int, str, str]]]:

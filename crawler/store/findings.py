@@ -26,6 +26,38 @@ def latest_audit_id(db: sqlite_utils.Database) -> int | None:
     return row[0] if row else None
 
 
+def default_audit_id(db: sqlite_utils.Database) -> int | None:
+    """What report, export and findings show by default: the published audit if one is
+    marked, else the newest finished audit that has findings (an empty one is a mistake)."""
+    row = db.execute("SELECT max(id) FROM audit_runs WHERE status = 'finished' AND published = 1").fetchone()
+    if row and row[0] is not None:
+        return row[0]
+    row = db.execute("SELECT max(id) FROM audit_runs a WHERE status = 'finished' "
+                     "AND EXISTS (SELECT 1 FROM findings f WHERE f.audit_id = a.id)").fetchone()
+    return row[0] if row else None
+
+
+def publish_audit(db: sqlite_utils.Database, audit_id: int) -> None:
+    """Mark one audit as the published one (and no other)."""
+    with db.atomic():
+        db.execute("UPDATE audit_runs SET published = NULL WHERE published = 1 AND id != ?", [audit_id])
+        db.execute("UPDATE audit_runs SET published = 1 WHERE id = ?", [audit_id])
+
+
+def set_audit_state(db: sqlite_utils.Database, audit_id: int, status: str) -> None:
+    with db.atomic():
+        db["audit_runs"].update(audit_id, {"status": status, "finished_at": utcnow()})
+
+
+def list_audits(db: sqlite_utils.Database) -> list[dict]:
+    """Every audit run, newest first, with its finding counts by status."""
+    out = []
+    for run in db.query("SELECT a.*, c.degraded AS crawl_degraded FROM audit_runs a "
+                        "LEFT JOIN crawl_runs c ON c.id = a.crawl_id ORDER BY a.id DESC"):
+        out.append(run | {"counts": audit_counts(db, run["id"])})
+    return out
+
+
 def finished_audit_ids(db: sqlite_utils.Database) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM audit_runs WHERE status = 'finished' ORDER BY id")]
 

@@ -15,7 +15,7 @@ class MergeError(Exception):
     """A part that cannot be merged; the message names the file."""
 
 
-def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Path]) -> int:
+def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Path], outage_share: float = 0.5) -> int:
     """Copy the newest crawl run of every part into one new run of `target`; returns its id.
 
     Pages, links and bodies are copied; each part's WARC archives are copied beside the
@@ -48,7 +48,8 @@ def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Pa
                                    settings=json.loads(first["settings"] or "{}"), tool_version=first["tool_version"])
         target["crawl_runs"].update(new_id, {"started_at": min(run["started_at"] for _, run in runs)})
     for k, (path, run) in enumerate(runs, 1):
-        part_warc_dir = Path(run["warc_file"]).parent if run["warc_file"] else None
+        part_warc_dir = (crawls.resolve_warc(path.resolve().parent, run["warc_file"]).parent
+                         if run["warc_file"] else None)
         target.execute("ATTACH DATABASE ? AS part", [str(path)])
         try:
             with target.atomic():
@@ -85,7 +86,8 @@ def merge_parts(target: sqlite_utils.Database, target_path: Path, parts: list[Pa
             "status": "finished" if finished else "interrupted",
             "finish_reason": "merged" if finished else "merged from unfinished parts",
             "finished_at": max((run["finished_at"] or "") for _, run in runs) or schema.utcnow(),
-            "warc_file": str(warc_dir / f"crawl-{new_id}-part1-0.warc.gz"),
+            "warc_file": f"warc/crawl-{new_id}-part1-0.warc.gz",  # relative to the database
+            **crawls.reach_of(target, new_id, outage_share),
             "stats": json.dumps({"merged_from": [{"file": str(p), "crawl_id": r["id"], "state": s}
                                                  for (p, r), s in zip(runs, states)]}, ensure_ascii=False),
         })

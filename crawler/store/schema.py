@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
+import tempfile
 from pathlib import Path
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -229,22 +233,125 @@ def m009_documents(db: sqlite_utils.Database) -> None:
     )
 
 
-def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
-    """Open (and migrate) a zwgk database. WAL keeps readers and a crash from corrupting it."""
+@MIGRATIONS()
+def m010_unattended(db: sqlite_utils.Database) -> None:
+    # Outage guard: how many units a crawl reached, and whether most failed at network level
+    # (then the crawl says more about our network than about the portals).
+    db["crawl_runs"].add_column("units_reached", int)
+    db["crawl_runs"].add_column("units_network_failed", int)
+    db["crawl_runs"].add_column("degraded", int)
+    # The audit the published report shows (at most one is marked).
+    db["audit_runs"].add_column("published", int)
+    # A unit neither vetoed nor scored: its site could not be judged (outage, too few probes).
+    db["unit_results"].add_column("undetermined", int)
+
+
+def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
+    """Open a zwgk database.
+
+    Writing (the default): migrate it, in WAL mode (readers and a crash cannot corrupt it);
+    a new or empty file becomes a zwgk database, any other file is refused. `readonly`:
+    never write, never migrate (findings, report, export, crawls, audits, evidence verify).
+    `create=False`: the file must exist."""
     path = Path(path)
-    if not create and not path.exists():
-        raise DatabaseError(f"database not found: {path}")
+    if (readonly or not create) and not path.exists():
+        raise DatabaseError(f"{path}: database not found")
     if path.exists() and path.is_dir():
-        raise DatabaseError(f"database path is a directory: {path}")
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        raise DatabaseError(f"{path}: is a directory, not a database")
+    if readonly:
+        return _open_readonly_checked(path)
+    if path.exists() and path.stat().st_size > 0:
+        _check_zwgk(path, _connect_ro(path))
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{folder}: cannot create the database folder: {exc.strerror}") from None
+    # A read-only file or folder must fail here, in one line, not half-way through a crawl
+    # or an audit. Probed by opening, not by os.access: root passes os.access, not chattr +i.
+    if path.exists():
+        try:
+            os.close(os.open(path, os.O_RDWR))
+        except OSError:
+            raise DatabaseError(f"{path}: database is read-only (zwgk needs to write it)") from None
+    if not _dir_writable(folder):
+        raise DatabaseError(f"{folder}: folder is not writable (SQLite keeps its journal beside the database)")
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 10000")
         db.enable_wal()
         MIGRATIONS.apply(db)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(_why_unwritable(path, exc)) from None
     except Exception as exc:  # sqlite3.DatabaseError for a non-SQLite file, etc.
-        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+        raise DatabaseError(f"{path}: cannot open database: {exc}") from exc
+    return db
+
+
+def _why_unwritable(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: database is read-only (zwgk needs to write it)"
+    if "unable to open" in text:
+        return f"{path.parent}: folder is not writable (SQLite keeps its journal beside the database)"
+    return f"{path}: cannot write the database: {text}"
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    # mode=ro needs the -shm file of a WAL database; in a read-only folder where it cannot
+    # be created, immutable=1 reads the file as it is (nobody can be writing it there).
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.DatabaseError as exc:
+        if "unable to open" not in str(exc) or os.access(path.parent, os.W_OK | os.X_OK) and _dir_writable(path.parent):
+            raise DatabaseError(f"{path}: not a zwgk database (cannot open database: {exc})") from None
+    return sqlite3.connect(path.resolve().as_uri() + "?immutable=1", uri=True)
+
+
+def _dir_writable(folder: Path) -> bool:
+    # os.access is always true for root; try it (an immutable folder refuses even root)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _check_zwgk(path: Path, conn: sqlite3.Connection) -> None:
+    """Refuse a file that is not a zwgk database (another application's, or not SQLite)."""
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        zwgk = "_sqlite_migrations" in tables and conn.execute(
+            "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name]).fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: not a zwgk database (cannot open database: {exc})") from None
+    finally:
+        conn.close()
+    if tables and not zwgk:
+        raise DatabaseError(f"{path}: not a zwgk database")
+
+
+def _open_readonly_checked(path: Path) -> sqlite_utils.Database:
+    conn = _connect_ro(path)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise DatabaseError(f"{path}: not a zwgk database") from None
+    if "_sqlite_migrations" not in tables:
+        conn.close()
+        raise DatabaseError(f"{path}: not a zwgk database")
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 10000")
+    if not [m for m in MIGRATIONS.applied(db)]:
+        db.close()
+        raise DatabaseError(f"{path}: not a zwgk database")
+    if MIGRATIONS.pending(db):
+        db.close()
+        raise DatabaseError(f"{path}: written by an older zwgk; a writing command (crawl, audit, run) "
+                            "upgrades it first")
     return db
 
 
@@ -254,9 +361,7 @@ def utcnow() -> str:
 
 def open_readonly(path: str | Path) -> sqlite_utils.Database:
     """A connection that can never write (audit workers): a killed audit leaves nothing half-written."""
-    import sqlite3
-
-    db = sqlite_utils.Database(sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True))
+    db = sqlite_utils.Database(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True))
     db.execute("PRAGMA busy_timeout = 10000")
     return db
 
