@@ -28,8 +28,10 @@ def audit_db(tmp_path):
         {"audit_id": 1, "unit_id": "a", "rule_id": "ZL-002", "tasks": "[28]", "status": "fail", "severity": "high",
          "title": "专栏设有「政府信息公开指南」且不为空", "message": EVIL, "detail": "栏目为空", "evidence": json.dumps(evidence),
          "looked_for": "栏目", "looked_where": "首页"},
+        # (a rule that checks its task fully: only then is a pass 符合 in the ledger)
         {"audit_id": 1, "unit_id": "a", "rule_id": "PT-001", "tasks": "[26]", "status": "pass", "severity": "high",
-         "title": "首页两周内有更新", "message": "ok", "detail": "", "evidence": "[]", "looked_for": "", "looked_where": ""},
+         "title": "首页两周内有更新", "message": "ok", "detail": "", "evidence": "[]", "looked_for": "", "looked_where": "",
+         "coverage": '{"26": "full"}'},
         {"audit_id": 1, "unit_id": "b", "rule_id": "PT-001", "tasks": "[26]", "status": "unknown", "severity": "high",
          "title": "首页两周内有更新", "message": "首页未取得", "detail": "", "evidence": "[]", "looked_for": "", "looked_where": ""},
     ])
