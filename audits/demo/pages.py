@@ -175,7 +175,9 @@ class Builder:
         if self.unit.template in ("trs", "hanweb"):
             meta += f'<meta name="ColumnName" content="{html.escape(crumbs[-1][0])}">'
         if self.unit.template == "govtable":
-            meta, info = "", ""  # the metadata is the information table families.govtable_body writes
+            # The metadata is the information table families.govtable_body writes; of the metas only
+            # ArticleTitle, which 《政府网站发展指引》 asks of every page (the date is the table's).
+            meta, info = f'<meta name="ArticleTitle" content="{html.escape(title)}">', ""
         elif self.unit.template == "gkmlpt":
             written = written or date
             info = ("<table class=\"xxgk-meta\">"
