@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import json
 import random
 import zlib
 
+from audits.demo import families
 from audits.demo.annual import FLAWS, report_html, report_numbers, report_pdf
 from audits.demo.model import Resource, SampleUnit, Site, World
 from audits.demo.pages import Builder, fmt_date
@@ -143,7 +143,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     def col(name: str, path: str) -> None:
         cols.append((name, path + "index.html"))
 
-    xxgk_root = "/zwgk/xxgk/" if u.template == "cms" else "/gkmlpt/"
+    xxgk_root = "/gkmlpt/" if u.template == "gkmlpt" else "/zwgk/xxgk/"
     nav = [("要闻动态", "/zwgk/ywdt/"), ("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/"), ("政策解读", "/zwgk/zcjd/"),
            ("规划计划", "/zwgk/ghjh/"), ("财政预决算", "/zwgk/czyjs/"), ("政府债务", "/zwgk/zfzw/"), ("惠民惠农", "/zwgk/hmhn/"),
            ("疫情防控", "/zwgk/yqfk/"), ("行政执法公示", "/zwgk/xzzf/"), ("行政法规", "/zwgk/flfg/"), ("政务新媒体", "/zwgk/xmt/"),
@@ -188,7 +188,12 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
         plan_titles.insert(0, f"{nm}国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
     _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40)
     fin = _items(b, "/zwgk/czyjs/", [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"], 150, step=20)
-    b.list_page("/zwgk/czyjs/index.html", "财政预决算", zw + [("财政预决算", None)], fin)
+    # A family whose lists page by script: the budgets and final accounts only behind the pager.
+    bulletins = families.padding(b, "/zwgk/czyjs/", nm) if u.template in families.PAGED else []
+    b.list_page("/zwgk/czyjs/index.html", "财政预决算", zw + [("财政预决算", None)],
+                sorted(bulletins + fin, key=lambda x: x[2], reverse=True))
+    for t, h, dd in bulletins:
+        b.article(h, t, zw + [("财政预决算", "/zwgk/czyjs/index.html")], dd, f"<p>{t}：全县一般公共预算收支情况。</p>")
     for t, h, dd in fin:
         b.article(h, t, zw + [("财政预决算", "/zwgk/czyjs/index.html")], dd, f"<p>{t}全文见附件。</p>",
                   attachments=[("附件：报告全文.pdf", f"{h.rsplit('/', 1)[0]}/{h.rsplit('/', 1)[1][:-5]}.pdf")])
@@ -212,21 +217,23 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
         f"<li>{b.a('/zwgk/xmt/index.html', 'http://outside.test/wechat', f'{nm}发布（{kind}）', xmt_links)}"
         f"<span>{fmt_date(b.d(300), b.date_style)}</span></li>" for kind in ("微信公众号", "微博", "抖音")) + "</ul>"
     b.page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], xmt_body, kind="list", links=xmt_links)
+    jc: list[tuple[str, str, dt.date]] = []
     if u.kind == "county":
-        _build_jc(b, defects)
+        jc = _build_jc(b, defects)
     if u.kind == "municipal-government":
         issues = [f"{u.name}公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
         _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if "gb:政府公报" in defects else 50, step=90)
     for name, path in blank:
         b.list_page(path + "index.html", name, zw + [(name, None)], [])
-    _build_xxgk(b, defects, xxgk_root, zw)
+    _build_xxgk(b, defects, xxgk_root, zw, jc=jc)
     # Awkwardness: a redirect from an old URL, a robots-disallowed page, broken links.
     extra = [("旧版通知公告", "/old/tzgg.html"), ("后台管理", "/admin/login.html")]
-    site.resources["/old/tzgg.html"] = Resource(301, b"", "text/html", headers={"Location": "/zwgk/tzgg/index.html"})
+    site.resources["/old/tzgg.html"] = Resource(301, b"", "text/html",
+                                                headers={"Location": b.served("/zwgk/tzgg/index.html")})
     if "links:home" in defects:
         extra.append(("原通知公告（已失效）", "/zwgk/old-notice.html"))
     if "links:inner" in defects:
-        first = notices[0][1]
+        first = b.served(notices[0][1])
         res = site.resources[first]
         doc = res.body.decode("utf-8").replace('<div class="footer">',
                                                '<p><a href="/zwgk/tzgg/missing.html">相关链接</a> <a href="/zwgk/report/error.html">统计报表</a></p><div class="footer">')
@@ -236,7 +243,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     _home(b, news, notices, extra)
 
 
-def _build_jc(b: Builder, defects: dict[str, str]) -> None:
+def _build_jc(b: Builder, defects: dict[str, str]) -> list[tuple[str, str, dt.date]]:
     domains = JC_DOMAINS[:-5] + JC_DOMAINS[-3:] if "jc:目录" in defects else JC_DOMAINS
     path = "/zwgk/jczw/"
     crumbs = [("首页", "/"), ("政务公开", None), ("基层政务公开标准目录", None)]
@@ -249,14 +256,17 @@ def _build_jc(b: Builder, defects: dict[str, str]) -> None:
                   "<th>公开主体</th><th>公开渠道和载体</th><th>公开对象</th><th>公开方式</th><th>公开层级</th></tr>"
                   "<tr><td>1</td><td>政策文件</td><td>相关政策</td><td>《政府信息公开条例》</td><td>信息形成或者变更之日起20个工作日内</td>"
                   "<td>县级部门</td><td>政府网站</td><td>全社会</td><td>主动</td><td>县级</td></tr></table>")
+    return items
 
 
 GUIDE_TEXT = ("<p>一、本机关政府信息公开工作机构为{host}，办公地址：{addr}，办公时间：工作日上午8:30-12:00，下午14:30-17:30，"
               "联系电话：0753-{phone}，传真：0753-{phone}，电子邮箱：zwgk@example.gov.cn。</p>"
               "<p>二、政府信息的分类与编排体系、获取方式。申请人可通过在线申请、信函申请、当面申请等方式提出政府信息公开申请。</p>")
 FEE_TEXT = "<p>三、收费标准：依照《政府信息公开信息处理费管理办法》，申请数量、频次明显超过合理范围的，可以收取信息处理费。</p>"
-def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tuple[str, str | None]]) -> None:
-    """The 政府信息公开 专栏 with its sub-columns (gkmlpt-like portals keep it under /gkmlpt/)."""
+def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tuple[str, str | None]], *,
+                jc: list[tuple[str, str, dt.date]] = ()) -> None:
+    """The 政府信息公开 专栏 with its sub-columns (gkmlpt-like portals keep it under /gkmlpt/);
+    `jc`: the county's 基层政务公开标准目录 items, a category of a full gkmlpt directory."""
     u = b.unit
     name_zl = "政府信息公开"
     zl_crumbs = parent + [(name_zl, root + "index.html")]
@@ -266,13 +276,9 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     links: list[str] = []
     body = f"<h1>{name_zl}</h1><ul class=\"zl-menu\">" + "".join(
         f"<li>{b.a(root + 'index.html', root + p + 'index.html', n, links)}</li>" for n, p in subs) + "</ul>"
-    api = u.template == "gkmlpt" and defects.get("zl:法定主动公开内容") == "js_only"
-    if api:
-        # A gkmlpt directory: the tree and the site id in window._CONFIG, lists behind a JSON API.
-        tree = '[{"id": 101, "name": "法定主动公开内容", "children": [], "post_count": 4}]'
-        body += f"<script>window._CONFIG = {{\"SID\": \"{GKML_SID}\", \"TREE\": {tree}, \"SERVICE_AREA_ID\": 1}};</script>"
-    b.page(root + "index.html", name_zl, parent + [(name_zl, None)], body, kind="list", links=links,
-           meta=f'<meta name="ColumnName" content="{name_zl}">')
+    # A gkmlpt directory: the tree and the site id in window._CONFIG, lists behind a JSON API.
+    gkml = (b.style.gkml_config or "json") if u.template == "gkmlpt" and (
+        b.style.gkml_config or defects.get("zl:法定主动公开内容") == "js_only") else ""
     # 指南
     guide_empty = defects.get("zl:政府信息公开指南") == "empty"
     guide_items = [] if guide_empty else [(f"{u.name}政府信息公开指南", f"{root}zn/guide.html", b.d(120))]
@@ -286,19 +292,21 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
     _column(b, root + "zd/", "政府信息公开制度", zl_crumbs,
             ["政府信息公开保密审查制度", "政府信息公开申请办理制度"], 300, step=40)
     fd_items = _items(b, root + "fdzdgknr/", ["机构职能", "领导信息", "权责清单", "人事信息"], 30, step=40)
+    api: list[str] = []
+    if gkml:
+        # The JSON form lists the one category; the JavaScript literal is a fuller directory: the
+        # 基层目录 too (long enough for several API pages) and a node that only links elsewhere.
+        categories = [(101, "法定主动公开内容", fd_items)] + ([(102, "基层政务公开标准目录", list(jc))] if gkml == "js" and jc else [])
+        script, api = families.gkml_directory(b, root, gkml, b.style.gkml_sid or GKML_SID, categories,
+                                              links=[("政策解读", "/zwgk/zcjd/index.html")] if gkml == "js" else [])
+        body += script
+    b.page(root + "index.html", name_zl, parent + [(name_zl, None)], body, kind="list", links=links,
+           meta=f'<meta name="ColumnName" content="{name_zl}">')
+    b.site.resources[b.served(root + "index.html")].api_links = api
     js_only = defects.get("zl:法定主动公开内容") == "js_only"
     b.list_page(root + "fdzdgknr/index.html", "法定主动公开内容", zl_crumbs + [("法定主动公开内容", None)], fd_items, js_only=js_only)
     for t, h, dd in fd_items:
         b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
-    if api:
-        articles = [{"id": 900 + i, "title": t, "url": h, "created_at": f"{dd.isoformat()} 09:30:00"}
-                    for i, (t, h, dd) in enumerate(fd_items)]
-        payload = json.dumps({"classify": {"post_count": len(articles)}, "total": len(articles), "articles": articles},
-                             ensure_ascii=False).encode()
-        api_path = f"{root}api/all/101"
-        b.site.resources[api_path] = Resource(200, payload, "application/json; charset=utf-8", kind="list",
-                                              links=[h for _, h, _ in fd_items], title="法定主动公开内容")
-        b.site.resources[root + "index.html"].api_links = [f"{api_path}?page=1&sid={GKML_SID}"]
     # 年报: governments by 03-31, departments by 01-31.
     reports = []
     for year in (2019, 2020):

@@ -22,6 +22,8 @@ class Resource:
     script_built: bool = False
     rendered_links: list[str] = field(default_factory=list)  # links a browser sees after the scripts ran
     api_links: list[str] = field(default_factory=list)  # gkmlpt API URLs named in the page's window._CONFIG
+    # Links include the URLs a list's script pager loads (TRS index_N.html, Hanweb dataproxy.jsp
+    # posts with their query): a crawler reads those from the page without a browser.
 
 
 @dataclass
@@ -42,7 +44,9 @@ class Site:
             return Resource(503, "<h1>503 Service Unavailable</h1>".encode(), "text/html; charset=utf-8")
         if path == "/robots.txt":
             return Resource(200, self.robots_txt(), "text/plain; charset=utf-8")
-        return self.resources.get(path.split("?", 1)[0])
+        # A resource keyed with its query (a gkmlpt API page, a Hanweb dataproxy answer) is that
+        # URL only; any other resource answers whatever the query.
+        return self.resources.get(path) or self.resources.get(path.split("?", 1)[0])
 
     def blocked(self, path: str) -> bool:
         return any(path.startswith(p) for p in self.robots_disallow)
@@ -56,7 +60,7 @@ class SampleUnit:
     kind: str
     site: str
     base: str  # "/" for a portal, "/zwgk/zfjg/<abbr>/" for a department section
-    template: str  # cms | gkmlpt
+    template: str  # one of registry.FAMILIES
     encoding: str
     footer: dict
     profile: list[dict] = field(default_factory=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import posixpath
 import random
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +33,20 @@ class Builder:
     rng: random.Random
     style: Style
     columns: list[tuple[str, str]] = field(default_factory=list)  # (name, path) for the nav
+    # The builders write every unit in one URL layout (the cms one); a CMS family with URLs of
+    # its own (TRS article ids, Hanweb /col/ and /art/) maps each such logical path to the
+    # path it is served at (audits/demo/families.py).
+    paths: dict[str, str] = field(default_factory=dict)
+    column_ids: dict[str, int] = field(default_factory=dict)
+    serial: int = 0
+
+    def served(self, path: str) -> str:
+        """Where the page written at logical `path` is served."""
+        if self.unit.template not in ("trs", "hanweb"):
+            return path
+        from audits.demo import families
+
+        return families.served_path(self, path)
 
     @property
     def date_style(self) -> str:
@@ -47,8 +62,8 @@ class Builder:
         u = self.unit
         nav = "".join(self.a(path, p, n, links) for n, p in self.columns)
         crumb_html = " &gt; ".join(self.a(path, p, n, links) if p else f"<span>{html.escape(n)}</span>" for n, p in crumbs)
-        crumb_cls = "position" if u.template == "cms" else "location"
-        prefix = "当前位置：" if u.template == "cms" else "您现在的位置： "
+        crumb_cls = "location" if u.template == "gkmlpt" else "position"
+        prefix = "您现在的位置： " if u.template == "gkmlpt" else "当前位置："
         extra = "".join(self.a(path, p, n, links) for n, p in extra_links)
         footer = self.footer_html(path, links)
         charset = {"gbk": "gbk", "gb2312-but-utf8": "gb2312"}.get(u.encoding, "utf-8")
@@ -69,15 +84,31 @@ class Builder:
             body, ctype = doc.encode("utf-8"), "text/html"  # the meta says gb2312; the bytes are UTF-8
         else:
             body, ctype = doc.encode("utf-8"), "text/html; charset=utf-8"
-        self.site.resources[path] = Resource(200, body, ctype, **truth)
+        self.site.resources[self.served(path)] = Resource(200, body, ctype, **truth)
+
+    def encoded(self, doc: str) -> tuple[bytes, str]:
+        """`doc` in the unit's encoding, and the charset to declare (None: declare none)."""
+        if self.unit.encoding == "gbk":
+            return doc.encode("gbk", errors="xmlcharrefreplace"), "GBK"
+        return doc.encode("utf-8"), None if self.unit.encoding == "gb2312-but-utf8" else "utf-8"
 
     def a(self, here: str, target: str, text: str, links: list[str], attrs: str = "") -> str:
-        """An anchor; `target` may be relative to `here`. The resolved path is recorded."""
+        """An anchor; `target` may be relative to `here` (both logical paths). The served path is recorded."""
+        href = target
         if "://" in target:
             links.append(target)
         else:
-            links.append(urlsplit(urljoin("http://x" + here, target)).path)
-        return f'<a href="{html.escape(target)}"{attrs}>{html.escape(text)}</a>'
+            logical = urlsplit(urljoin("http://x" + here, target)).path
+            served = self.served(logical)
+            links.append(served)
+            if target.startswith("/"):
+                href = served
+            elif self.unit.template == "hanweb":
+                href = served  # Hanweb writes root-relative links (its pages live elsewhere than their logical path)
+            elif served != logical:
+                rel = posixpath.relpath(served, posixpath.dirname(self.served(here)))
+                href = "./" + rel if target.startswith("./") and not rel.startswith(".") else rel
+        return f'<a href="{html.escape(href)}"{attrs}>{html.escape(text)}</a>'
 
     def footer_html(self, here: str, links: list[str]) -> str:
         f = self.unit.footer
@@ -101,6 +132,10 @@ class Builder:
         """A column: list pages with dated items, paginated; `items` are (title, href, date)."""
         table_rows = self.unit.template == "gkmlpt" if table_rows is None else table_rows
         meta = f'<meta name="ColumnName" content="{html.escape(name)}">'
+        if self.unit.template in ("trs", "hanweb") and not js_only:
+            from audits.demo import families  # lists whose further pages a script pager loads
+
+            return families.list_page(self, path, name, crumbs, items, per_page=per_page)
         if js_only:
             links: list[str] = []
             data = path.rsplit("/", 1)[0] + "/list.json"
@@ -137,7 +172,13 @@ class Builder:
         links: list[str] = []
         meta = (f'<meta name="ArticleTitle" content="{html.escape(title)}">'
                 f'<meta name="PubDate" content="{date.isoformat()} 09:30"><meta name="ContentSource" content="{html.escape(self.unit.name)}">')
-        if self.unit.template == "gkmlpt":
+        if self.unit.template in ("trs", "hanweb"):
+            meta += f'<meta name="ColumnName" content="{html.escape(crumbs[-1][0])}">'
+        if self.unit.template == "govtable":
+            # The metadata is the information table families.govtable_body writes; of the metas only
+            # ArticleTitle, which 《政府网站发展指引》 asks of every page (the date is the table's).
+            meta, info = f'<meta name="ArticleTitle" content="{html.escape(title)}">', ""
+        elif self.unit.template == "gkmlpt":
             written = written or date
             info = ("<table class=\"xxgk-meta\">"
                     f"<tr><td>索引号：</td><td>{self.unit.footer['index_prefix']}/{date.year}-{self.rng.randint(1, 99999):05d}</td><td>分类：</td><td>{html.escape(crumbs[-1][0])}</td></tr>"
@@ -148,11 +189,18 @@ class Builder:
             info = f'<div class="info">发布时间：{fmt_date(date, self.date_style)} 09:30　来源：{html.escape(self.unit.footer["host"])}</div>'
         att = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in attachments)
         rel = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in related)
-        num = f"<p>{html.escape(doc_number)}</p>" if doc_number and self.unit.template == "cms" else ""
-        body = f'<h1>{html.escape(title)}</h1>{info}<div id="zoom">{num}{text}{att}{rel}</div>'
+        num = f"<p>{html.escape(doc_number)}</p>" if doc_number and self.unit.template in ("cms", "trs", "hanweb") else ""
+        if self.unit.template == "govtable":
+            from audits.demo import families
+
+            body = families.govtable_body(self, path, title, crumbs, date, text + att + rel, doc_number, written)
+        elif self.unit.template == "trs":
+            body = f'<h1>{html.escape(title)}</h1>{info}<div class="TRS_Editor">{num}{text}{att}{rel}</div>'
+        else:
+            body = f'<h1>{html.escape(title)}</h1>{info}<div id="zoom">{num}{text}{att}{rel}</div>'
         self.page(path, title, crumbs, body, kind="article", links=links, pub_date=date, meta=meta)
         for _, h in attachments:
-            target = urlsplit(urljoin("http://x" + path, h)).path
+            target = self.served(urlsplit(urljoin("http://x" + path, h)).path)
             if target.endswith(".pdf") and target not in self.site.resources:
                 self.site.resources[target] = Resource(200, b"%PDF-1.4\n% sample attachment\n%%EOF\n", "application/pdf",
                                                        kind="attachment", title=target)

@@ -20,7 +20,14 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_REGISTRY = HERE.parents[1] / "crawler" / "data" / "meizhou-units.yaml"
 DEFECTS_FILE = HERE / "defects.yaml"
 KINDS = ("county", "municipal-government", "municipal-department")
+# Templates a unit the style table does not know is given (derived from its id): a new family
+# here would change every derived portal, so the CMS families below are assigned by the table.
 TEMPLATES = ("cms", "gkmlpt")
+# Every template of the sample world: a generic CMS, Guangdong's gkmlpt directory, TRS WCM,
+# 大汉 Hanweb JCMS, and a generic CMS whose articles carry the 中国政府网 information table and
+# 开普云 ucap tags (audits/demo/families.py writes the last three).
+FAMILIES = ("cms", "gkmlpt", "trs", "hanweb", "govtable")
+GKML_FORMATS = ("", "json", "js")  # how window._CONFIG is written: not at all, as JSON, as a JS literal
 ENCODINGS = ("utf-8", "gbk", "gb2312-but-utf8")  # the last declares gb2312 and sends UTF-8 bytes
 DATE_STYLES = ("iso", "cn", "slash", "dot")
 # Site key of the host that carries department sections when the registry has no city government.
@@ -31,7 +38,7 @@ CITY_HOST_KEY = "city-portal"
 class Style:
     """How one portal presents itself (none of it is a defect)."""
 
-    template: str  # cms | gkmlpt
+    template: str  # one of FAMILIES
     encoding: str  # one of ENCODINGS
     date_style: str  # one of DATE_STYLES
     site_code: str  # 网站标识码
@@ -39,19 +46,25 @@ class Style:
     no_colon: bool = False  # "网站标识码4414..." without the colon
     hostile_title: bool = False  # one notice title carries markup that reports must keep as text
     pdf_report: bool = False  # the 2020 annual report is a PDF attachment, as many units publish it
+    # gkmlpt only: window._CONFIG (site id, category tree) on the directory page, its lists behind
+    # the JSON API. A gkmlpt unit whose 法定主动公开内容 is script-built always has one (JSON by default).
+    gkml_config: str = ""  # one of GKML_FORMATS
+    gkml_sid: str = ""
 
 
 # The Meizhou portals: varied on purpose, so the crawler and the rules meet every variant.
 STYLES: dict[str, Style] = {
     "meijiang": Style("cms", "utf-8", "iso", "4414020001", hostile_title=True),
-    "meixian": Style("gkmlpt", "utf-8", "cn", "4414030001"),
+    "meixian": Style("gkmlpt", "utf-8", "cn", "4414030001", gkml_config="json", gkml_sid="753003"),
     "xingning": Style("cms", "gbk", "slash", "4414810001"),
-    "pingyuan": Style("gkmlpt", "gb2312-but-utf8", "dot", "4414260001", pdf_report=True),
-    "jiaoling": Style("cms", "utf-8", "iso", "4414270001"),
-    "dabu": Style("gkmlpt", "utf-8", "cn", "4414220001", no_colon=True),
+    "pingyuan": Style("gkmlpt", "gb2312-but-utf8", "dot", "4414260001", pdf_report=True, gkml_config="js",
+                      gkml_sid="753026"),
+    "jiaoling": Style("trs", "utf-8", "iso", "4414270001"),
+    "dabu": Style("hanweb", "utf-8", "cn", "4414220001", no_colon=True),
     "fengshun": Style("cms", "utf-8", "iso", "4414230001"),
     "wuhua": Style("gkmlpt", "utf-8", "slash", "4414240001", site_code_meta=False),
-    "meizhou": Style("cms", "utf-8", "iso", "4414000001"),
+    # The city's portal, and so every department section on it: 信息公开 tables and ucap tags.
+    "meizhou": Style("govtable", "utf-8", "iso", "4414000001"),
 }
 # Footer of a city portal, shared by the department sections it hosts.
 CITY_FOOTERS: dict[str, dict[str, str]] = {

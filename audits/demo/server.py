@@ -137,10 +137,11 @@ class SamplePortalServer:
                 pass
 
             def _respond(self, head_only: bool) -> None:
-                path = urlsplit(self.path).path
+                parts = urlsplit(self.path)
+                path = parts.path
                 with outer._lock:
                     outer.hits.append((outer.netloc(key), path))
-                res = site.get(path)
+                res = site.get(f"{path}?{parts.query}" if parts.query else path)
                 if res is None:
                     body, status, ctype, headers = "<h1>404 页面不存在</h1>".encode(), 404, "text/html; charset=utf-8", {}
                 else:
@@ -173,5 +174,14 @@ class SamplePortalServer:
 
             def do_HEAD(self) -> None:
                 self._respond(True)
+
+            def do_POST(self) -> None:
+                # Hanweb's list pager posts to dataproxy.jsp?startrecord=…&endrecord=…&perpage=…
+                # with the column in the form data; the world keys each answer by its URL (one
+                # paged column per unit), so the form is read and not needed.
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self._respond(False)
 
         return Handler
