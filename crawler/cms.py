@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
 import chompjs
 
@@ -127,11 +127,15 @@ def hanweb_pages(text: str, url: str, max_pages: int) -> tuple[list[tuple[str, d
     group_size = int(_GROUP_SIZE.search(text).group(1)) if _GROUP_SIZE.search(text) else 3
     step = max(1, per_page * group_size)
     records = int(total.group(1))
+    # The column goes into the URL as well as the form: each column's record groups are then
+    # distinct pages (stored, de-duplicated and revisited by URL), and the server reads the
+    # parameter either way.
     base = f"{target.scheme}://{target.netloc}{target.path}"
+    column = "".join(f"&{k}={quote(form[k])}" for k in ("columnid", "unitid") if form.get(k))
     posts = []
     start = step + 1
     while start <= records and len(posts) + 1 < max_pages:
         end = min(start + step - 1, records)
-        posts.append((f"{base}?startrecord={start}&endrecord={end}&perpage={per_page}", form))
+        posts.append((f"{base}?startrecord={start}&endrecord={end}&perpage={per_page}{column}", form))
         start = end + 1
     return posts, start <= records

@@ -218,7 +218,9 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         kind = "home"
     elif is_list:
         kind = "list"
-    elif meta.get("ArticleTitle") or (pub_date and len(text) > 50):
+    elif meta.get("ArticleTitle") or (pub_date and len(text) > 50) or (
+            pub_date and any(labelled.get(label) for label in LABELS["title"])):
+        # (a 信息公开 table naming the document and its date is an article however short its body)
         kind = "article"
     else:
         kind = "other"

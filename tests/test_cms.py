@@ -82,8 +82,8 @@ HANWEB = """<div id="4391241"><script type="text/xml"><datastore>
 def test_hanweb_pager_posts_further_record_groups():
     posts, capped = cms.hanweb_pages(HANWEB, "http://h/col/col1229/index.html", 30)
     assert [u for u, _ in posts] == [
-        "http://h/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15",
-        "http://h/module/web/jpage/dataproxy.jsp?startrecord=91&endrecord=100&perpage=15",
+        "http://h/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15&columnid=1229&unitid=4391241",
+        "http://h/module/web/jpage/dataproxy.jsp?startrecord=91&endrecord=100&perpage=15&columnid=1229&unitid=4391241",
     ]
     form = posts[0][1]
     assert form["columnid"] == "1229" and form["unitid"] == "4391241" and form["webname"] == "梅州" and "page" not in form
@@ -95,3 +95,12 @@ def test_hanweb_near_misses():
     assert cms.hanweb_pages(HANWEB.replace("totalRecord: 100", ""), "http://h/", 30) == ([], False)
     assert cms.hanweb_pages(HANWEB.replace("dataproxy.jsp?page", "other.jsp?page"), "http://h/", 30) == ([], False)
     assert cms.hanweb_pages(HANWEB.replace("totalRecord: 100", "totalRecord: 40"), "http://h/", 30) == ([], False)
+
+
+def test_two_hanweb_columns_page_to_different_urls():
+    """The pager's URL alone would be the same for every column of a site (the column is in the
+    form): each column's record groups must stay distinct pages."""
+    other = HANWEB.replace("columnid=1229", "columnid=1300")
+    first = cms.hanweb_pages(HANWEB, "http://h/col/col1229/index.html", 30)[0]
+    second = cms.hanweb_pages(other, "http://h/col/col1300/index.html", 30)[0]
+    assert {u for u, _ in first}.isdisjoint({u for u, _ in second})

@@ -114,7 +114,8 @@ def test_outside_site_is_linked_but_not_crawled_by_the_bfs(sample_server):
     outside = sample_server.netloc("outside")
     assert not [h for h in sample_server.hits[before:] if h[0] == outside]
     home = urllib.request.urlopen(sample_server.base_url("meizhou")).read().decode()
-    assert f"http://{outside}/zcwd/" in home  # the 国务院政策问答平台 link points off-site
+    assert f"http://{outside}/beian" in home  # the 备案 link points to the outside site
+    assert "http://www.gov.cn/zhengce/wenda/" in home  # 国务院政策问答平台 at its real, off-site address
 
 
 def test_units_file_points_at_the_local_servers(sample_server, tmp_path):

@@ -32,6 +32,8 @@ JC_DOMAINS = ["城乡规划", "重大建设项目", "公共资源交易", "财�
 # Departments the plan gives extra duties; a department not listed here has none of them.
 MARKET_LEADS = {"mz-fgj", "mz-swj", "mz-scjgj"}  # 市场准入负面清单, 行政执法公示
 PUBLIC_ENTERPRISE = {"mz-jyj", "mz-sthjj", "mz-zjj", "mz-jtysj", "mz-wjj", "mz-gxj"}  # 公共企事业单位信息公开
+FINANCE_LEADS = {"mz-czj"}  # plan tasks 7-8: 政府债务, 惠民惠农 (the finance bureau leads)
+HEALTH_LEADS = {"mz-wjj"}  # plan tasks 10-12: 疫情防控, 爱国卫生 (the health commission leads)
 GKML_SID = "753003"  # a gkmlpt site id: city area code 0753 + a unit suffix (GD.GKML.09)
 
 
@@ -354,7 +356,9 @@ def _home(b: Builder, news: list, notices: list, extra: list[tuple[str, str]]) -
     links: list[str] = []
     block = [(t, h, dd) for t, h, dd in sorted(news[:6] + notices[:4], key=lambda x: x[2], reverse=True)]
     items = "".join(f'<li>{b.a(path, h, t, links)}<span class="date">{fmt_date(dd, b.date_style)}</span></li>' for t, h, dd in block)
-    outside = b.a(path, "http://outside.test/zcwd/", "国务院政策问答平台", links)
+    # The State Council's platform at its real address: off-site, so never fetched, and the
+    # rule (JD-003) checks the host it leads to.
+    outside = b.a(path, "http://www.gov.cn/zhengce/wenda/", "国务院政策问答平台", links)
     ext = "".join(b.a(path, p, n, links) + " " for n, p in extra)
     body = (f'<div class="news"><h3>要闻</h3><ul class="news-block">{items}</ul></div>'
             f'<div class="links">{outside} {b.a(path, "/hdjl/wmly/index.html", "在线咨询", links)} {ext}</div>')
@@ -395,6 +399,20 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     if "column:法律法规" not in defects:
         _column(b, base + "flfg/", "法律法规", home, ["中华人民共和国政府信息公开条例", f"{nm}相关法律法规汇编"], 200, step=100)
         cols.append(("法律法规", base + "flfg/index.html"))
+    if u.id in FINANCE_LEADS:
+        debt = ("<p>2021年全市政府债务限额为412.3亿元，其中一般债务限额150.2亿元、专项债务限额262.1亿元；债务余额为"
+                "389.5亿元。</p><p>新增债券期限为10年，利率3.25%。偿还计划：按年度预算安排还本付息。</p>"
+                "<p>偿还资金来源：一般债务由一般公共预算收入偿还，专项债务由对应项目收益和政府性基金收入偿还。</p>")
+        _column(b, base + "zfzw/", "政府债务", home, ["梅州市2021年政府债务限额和余额情况"], 60, text=debt)
+        _column(b, base + "hmhn/", "惠民惠农", home, ["2021年全市惠民惠农财政补贴资金发放情况公示"], 25)
+        cols += [("政府债务", base + "zfzw/index.html"), ("惠民惠农", base + "hmhn/index.html")]
+    if u.id in HEALTH_LEADS:
+        _column(b, base + "yqfk/", "疫情防控", home, [f"全市新冠疫苗接种安排（第{n}期）" for n in range(4, 0, -1)], 3, step=5)
+        _column(b, base + "agws/", "爱国卫生", home, ["梅州市2021年爱国卫生运动工作方案"], 45)
+        cols += [("疫情防控", base + "yqfk/index.html"), ("爱国卫生", base + "agws/index.html")]
+    # Task 22 asks every department (市直各单位) to respond to public concerns.
+    _column(b, base + "hygz/", "回应关切", home, [f"关于{nm}领域群众关切问题的回应"], 50)
+    cols.append(("回应关切", base + "hygz/index.html"))
     if u.id in MARKET_LEADS:
         empty = defects.get("column:行政执法公示") == "empty"
         _column(b, base + "xzzf/", "行政执法公示", home, ["行政处罚决定信息公示", "行政检查结果公示"], 20, step=20, empty=empty)

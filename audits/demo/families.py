@@ -138,7 +138,8 @@ def _hanweb_list(b: Builder, path: str, name: str, crumbs, items: list[Item], pe
              "</script>")
     for start in range(step, len(items), step):
         end = min(start + step, len(items))
-        url = f"{DATAPROXY}?startrecord={start + 1}&endrecord={end}&perpage={per_page}"
+        # (the crawler also puts the column in the URL, so two columns' answers stay apart)
+        url = f"{DATAPROXY}?startrecord={start + 1}&endrecord={end}&perpage={per_page}&columnid={col}&unitid={unit_id}"
         got: list[str] = []
         xml = (f'<?xml version="1.0" encoding="{"GBK" if b.unit.encoding == "gbk" else "UTF-8"}"?><datastore>'
                f"<totalrecord>{len(items)}</totalrecord><recordset>{records(items[start:end], path, got)}</recordset></datastore>")
@@ -162,7 +163,8 @@ def govtable_body(b: Builder, path: str, title: str, crumbs, date: dt.date, cont
     cell = '<td class="label"><b>{}</b></td><td>{}</td>'.format
     table = ('<table class="xxgk-table"><tbody>'
              f"<tr>{cell('索 引 号：', index)}{cell('主题分类：', html.escape(crumbs[-1][0]))}</tr>"
-             f"<tr>{cell('发文机关：', html.escape(b.unit.footer['host']))}"
+             # the issuing unit, not the portal's operator: a department's report is the department's
+             f"<tr>{cell('发文机关：', html.escape(b.unit.name))}"
              f"{cell('成文日期：', fmt_date(written or date, b.date_style))}</tr>"
              f'<tr><td class="label"><b>标　　题：</b></td><td colspan="3">{html.escape(title)}</td></tr>'
              f"<tr>{cell('发文字号：', html.escape(doc_number))}{cell('发布日期：', fmt_date(date, b.date_style))}</tr>"

@@ -182,7 +182,7 @@ class Builder:
             written = written or date
             info = ("<table class=\"xxgk-meta\">"
                     f"<tr><td>索引号：</td><td>{self.unit.footer['index_prefix']}/{date.year}-{self.rng.randint(1, 99999):05d}</td><td>分类：</td><td>{html.escape(crumbs[-1][0])}</td></tr>"
-                    f"<tr><td>发布机构：</td><td>{html.escape(self.unit.footer['host'])}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
+                    f"<tr><td>发布机构：</td><td>{html.escape(self.unit.name)}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
                     f"<tr><td>名称：</td><td>{html.escape(title)}</td><td>文号：</td><td>{html.escape(doc_number)}</td></tr>"
                     f"<tr><td>发布日期：</td><td>{fmt_date(date, self.date_style)}</td><td>主题词：</td><td></td></tr></table>")
         else:

@@ -17,7 +17,7 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
 from crawler import cms
-from crawler.extract import extract, parse_cn_date
+from crawler.extract import decode_html, extract, parse_cn_date
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.failures import classify_failure
@@ -174,7 +174,9 @@ class PortalSpider(scrapy.Spider):
 
     def _more_list_pages(self, unit: Unit, response: Response, column: list[str]):
         """A list's further pages that its script pager (TRS, Hanweb) would load."""
-        text = response.text if isinstance(response, TextResponse) else ""
+        if not any(marker in response.body for marker in (b"createPageHTML", b"countPage", b"<nextgroup")):
+            return []
+        text = _page_text(response)
         urls, capped = cms.trs_pager_urls(text, response.url, self.max_list_pages)
         posts, capped_posts = cms.hanweb_pages(text, response.url, self.max_list_pages)
         self._note_capped(unit, response.url, capped or capped_posts)
@@ -341,7 +343,7 @@ class PortalSpider(scrapy.Spider):
     def _gkml_api_requests(self, unit: Unit, response: Response, column_path: list[str]):
         """A gkmlpt directory page names its site id and category tree in window._CONFIG;
         its lists come from /gkmlpt/api/all/{category}: exact, and no browser needed."""
-        config = cms.gkml_config(response.text if isinstance(response, TextResponse) else "")
+        config = cms.gkml_config(_page_text(response))
         if config is None:
             self.crawler.stats.inc_value(f"zwgk/gkml_config_unreadable/{unit.id}")
             return  # rendering remains the fallback
@@ -442,6 +444,13 @@ async def stay_in_scope(page, request) -> None:
             await r.abort()
 
     await page.route("**/*", route)
+
+
+def _page_text(response: Response) -> str:
+    """The page decoded as extraction decodes it: by what its bytes are, not by a charset it
+    declares wrongly (Scrapy's response.text trusts a <meta charset="gb2312"> on UTF-8 bytes)."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+    return decode_html(response.body, content_type)[0]
 
 
 def _header(response: Response, name: bytes) -> str | None:
