@@ -68,11 +68,16 @@ def test_every_family_has_a_sample_portal(sample_server):
 
 # --- TRS WCM ------------------------------------------------------------------------------------
 
+def _full_and_capped(sample_server, tmp_path_factory, unit_id: str) -> dict:
+    """A unit crawled whole and with its lists cut to one page, each audited."""
+    full = _crawl(sample_server, tmp_path_factory.mktemp(unit_id), unit_id)
+    capped = _crawl(sample_server, tmp_path_factory.mktemp(f"{unit_id}-capped"), unit_id, "-s", "ZWGK_MAX_LIST_PAGES=1")
+    return {"full": full, "capped": capped, "audit_full": _audit(full), "audit_capped": _audit(capped)}
+
+
 @pytest.fixture(scope="module")
 def trs(sample_server, tmp_path_factory):
-    full = _crawl(sample_server, tmp_path_factory.mktemp("trs"), "jiaoling")
-    capped = _crawl(sample_server, tmp_path_factory.mktemp("trs-capped"), "jiaoling", "-s", "ZWGK_MAX_LIST_PAGES=1")
-    return {"full": full, "capped": capped, "audit_full": _audit(full), "audit_capped": _audit(capped)}
+    return _full_and_capped(sample_server, tmp_path_factory, "jiaoling")
 
 
 def test_trs_pager_pages_are_crawled(sample_server, trs):
@@ -105,9 +110,7 @@ def test_trs_without_its_pager_is_unknown_not_fail(sample_server, trs):
 
 @pytest.fixture(scope="module")
 def hanweb(sample_server, tmp_path_factory):
-    full = _crawl(sample_server, tmp_path_factory.mktemp("hanweb"), "dabu")
-    capped = _crawl(sample_server, tmp_path_factory.mktemp("hanweb-capped"), "dabu", "-s", "ZWGK_MAX_LIST_PAGES=1")
-    return {"full": full, "capped": capped, "audit_full": _audit(full), "audit_capped": _audit(capped)}
+    return _full_and_capped(sample_server, tmp_path_factory, "dabu")
 
 
 def test_hanweb_record_groups_are_posted_for(sample_server, hanweb):

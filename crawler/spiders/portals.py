@@ -174,7 +174,7 @@ class PortalSpider(scrapy.Spider):
 
     def _more_list_pages(self, unit: Unit, response: Response, column: list[str]):
         """A list's further pages that its script pager (TRS, Hanweb) would load."""
-        if not any(marker in response.body for marker in (b"createPageHTML", b"countPage", b"<nextgroup")):
+        if not _has_script_pager(response.body):
             return []
         text = _page_text(response)
         urls, capped = cms.trs_pager_urls(text, response.url, self.max_list_pages)
@@ -229,13 +229,14 @@ class PortalSpider(scrapy.Spider):
     def _reuse_stored(self, response: Response):
         """A page served from the store (crawler/revisit.py): follow its stored links.
 
-        Returns None when the page must be parsed again (a gkmlpt directory, whose API
-        requests come from its script, or a script-built list still to be rendered)."""
+        Returns None when the page must be parsed again: a gkmlpt directory or a list with a
+        script pager, whose further requests come from its script, or a script-built list still
+        to be rendered."""
         page = response.meta["zwgk_stored_page"]
         how = response.meta["zwgk_stored"]
         unit = self.units_by_id[response.meta["zwgk_unit"]]
         if page.fetch_status == "ok" and (
-            (self.gkml_api and b"_CONFIG" in response.body)
+            (self.gkml_api and b"_CONFIG" in response.body) or _has_script_pager(response.body)
             or (page.script_built and not page.rendered and self.render and how == "resumed")
         ):
             return None
@@ -444,6 +445,12 @@ async def stay_in_scope(page, request) -> None:
             await r.abort()
 
     await page.route("**/*", route)
+
+
+def _has_script_pager(body: bytes) -> bool:
+    """A list whose further pages only its script names (TRS, Hanweb): stored links do not hold
+    them, so a replayed copy of the page must be parsed again."""
+    return any(marker in body for marker in (b"createPageHTML", b"countPage", b"<nextgroup"))
 
 
 def _page_text(response: Response) -> str:

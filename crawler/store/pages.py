@@ -235,7 +235,9 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
     links = _unit_links(db, crawl_id, unit.id)
     attachments = _readable_attachments(db, crawl_id, unit.id)
     pages = []
-    cursor = db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM pages WHERE crawl_id = ? AND unit_id = ? ORDER BY id",
+    # By URL, not by the order pages were stored: that is the crawl's (two requests at a time),
+    # and a matcher that cites the first pages it finds must cite the same ones every time.
+    cursor = db.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM pages WHERE crawl_id = ? AND unit_id = ? ORDER BY url",
                         [crawl_id, unit.id])
     for values in cursor:
         row = dict(zip(AUDIT_COLUMNS, values))
