@@ -193,7 +193,7 @@ def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt
     # `parent` is passed in, not read here: the parent may already be dead by now
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     # read-only: a worker can never write, so a killed audit still leaves no partial findings
-    db = store.open_readonly(path)
+    db = store.open_db(path, readonly=True)
     _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of, registry=registry)
 
 

@@ -359,13 +359,6 @@ def utcnow() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def open_readonly(path: str | Path) -> sqlite_utils.Database:
-    """A connection that can never write (audit workers): a killed audit leaves nothing half-written."""
-    db = sqlite_utils.Database(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True))
-    db.execute("PRAGMA busy_timeout = 10000")
-    return db
-
-
 def db_file(db: sqlite_utils.Database) -> str:
     """The database's file ('' for an in-memory database)."""
     return db.execute("PRAGMA database_list").fetchone()[2] or ""
