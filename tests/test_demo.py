@@ -6,7 +6,7 @@ import pytest
 
 from crawler import store
 from tests.conftest import run_zwgk
-from tests.test_audit import expected_status
+from audits.demo.truth import score
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     proc = run_zwgk("demo", "--db", out / "zwgk.db")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"out": out, "proc": proc}
+    return {"out": out, "proc": proc, "stdout": proc.stdout}
 
 
 def test_demo_leaves_database_report_ledger_and_truth(demo):
@@ -45,13 +45,12 @@ def test_demo_audit_matches_ground_truth(demo):
     findings = json.loads(run_zwgk("findings", "--db", demo["out"] / "zwgk.db").stdout)
     assert findings
     db = store.open_db(demo["out"] / "zwgk.db", create=False)
-    # Units whose script-built lists were read, by the browser or through the gkmlpt API.
-    rendered = {r[0] for r in db.execute(
-        "SELECT DISTINCT unit_id FROM pages WHERE rendered = 1 OR url LIKE '%/gkmlpt/api/%'")}
+    rendered = store.units_with_script_lists_read(db)
     db.close()
-    wrong = [(f["unit"], f["rule"], f["status"]) for f in findings
-             if f["status"] != expected_status(truth, f["unit"], f["rule"], f["status"], rendered)]
-    assert wrong == []
+    s = score(findings, truth, rendered)
+    assert (s.wrong, s.missing, s.unexpected, s.lookalike_passes) == ([], [], [], [])
+    # ... and `zwgk demo` said so.
+    assert s.line() in demo["stdout"] and "fail precision 1.00 recall 1.00" in demo["stdout"]
 
 
 @pytest.mark.browser

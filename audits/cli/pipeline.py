@@ -132,4 +132,17 @@ def demo(db_path, seed, verbose) -> None:
     _publish(db_path, audit_id)
     rows = export_ledger(db_path, audit_id, out / "ledger.xlsx")
     click.echo(f"ledger: {out / 'ledger.xlsx'} ({rows} rows)")
+    click.echo(_score_line(db_path, audit_id, out / "ground-truth.json"))
     click.echo(f"open {index} in a browser")
+
+
+def _score_line(db_path: Path, audit_id: int, truth_path: Path) -> str:
+    """The demo audit scored against the sample world's ground truth (audits/demo/truth.py)."""
+    from audits.demo.truth import score
+    from reports.export import as_export
+
+    db = open_existing_db(db_path)
+    findings = [as_export(audit_id, f) for f in store.load_findings(db, audit_id, ())]
+    rendered = store.units_with_script_lists_read(db)
+    db.close()
+    return score(findings, json.loads(truth_path.read_text(encoding="utf-8")), rendered).line()

@@ -13,7 +13,7 @@ import html
 import random
 import zlib
 
-from audits.demo import families
+from audits.demo import families, lookalikes
 from audits.demo.annual import FLAWS, report_html, report_numbers, report_pdf
 from audits.demo.model import Resource, SampleUnit, Site, World
 from audits.demo.pages import Builder, fmt_date
@@ -126,10 +126,12 @@ def _items(b: Builder, path: str, titles: list[str], newest: int, step: int = 9)
 
 def _column(b: Builder, path: str, name: str, parent: list[tuple[str, str | None]], titles: list[str], newest: int,
             *, text: str = "", step: int = 9, empty: bool = False, js_only: bool = False,
-            relative_links: bool = False) -> list[tuple[str, str, dt.date]]:
+            relative_links: bool = False, extra: list[tuple[str, str, dt.date]] = ()) -> list[tuple[str, str, dt.date]]:
+    """`extra`: items whose pages are already written (look-alikes), listed among the column's own."""
     crumbs = parent + [(name, None)]
     items = [] if empty else _items(b, path, titles, newest, step)
-    shown = [(t, (h.replace(path, "./") if relative_links else h), dd) for t, h, dd in items]
+    listed = sorted(items + list(extra), key=lambda x: x[2], reverse=True) if extra else items
+    shown = [(t, (h.replace(path, "./") if relative_links else h), dd) for t, h, dd in listed]
     b.list_page(path + "index.html", name, crumbs, shown, js_only=js_only)
     for t, h, dd in items:
         b.article(h, t, parent + [(name, path + "index.html")], dd, text or f"<p>{t}。</p><p>特此公告。</p>")
@@ -163,8 +165,14 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     b.columns = cols
     zw = home + [("政务公开", None)]
 
+    news_crumbs = home + [("要闻动态", "/zwgk/ywdt/index.html")]
+    news_extra = []  # look-alikes: news naming what a required document should hold
+    if defects.get("jc:目录") == "news":
+        news_extra.append(lookalikes.domains_news(b, nm, "/zwgk/ywdt/", news_crumbs, JC_DOMAINS))
+    if defects.get("debt:fields") == "incomplete":
+        news_extra += lookalikes.pooled_debt_words(b, nm, "/zwgk/ywdt/", news_crumbs)
     news = _column(b, "/zwgk/ywdt/", "要闻动态", home, [f"{nm}召开第{n}次政府常务会议" for n in range(12, 0, -1)],
-                   40 if stale else (30 if "homepage:freshness" in defects else 2), step=4)
+                   40 if stale else (30 if "homepage:freshness" in defects else 2), step=4, extra=news_extra)
     if stale:
         _column(b, "/zwgk/gzdt/", "工作动态", home, [f"{nm}开展安全生产检查{n}" for n in range(1, 4)], 35)
     tz_titles = [f"关于做好{x}工作的通知" for x in ("防汛", "森林防火", "安全生产", "人口普查", "冬季供暖", "疫苗接种")]
@@ -188,12 +196,19 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     plan_titles = [f"{nm}国土空间总体规划（2021-2035年）", f"{nm}“十四五”交通运输专项规划"]
     if "plan:十四五规划纲要" not in defects:
         plan_titles.insert(0, f"{nm}国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
-    _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40)
-    fin = _items(b, "/zwgk/czyjs/", [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"], 150, step=20)
+    reposted = ([lookalikes.repost_outline(b, "/zwgk/ghjh/", zw + [("规划计划", "/zwgk/ghjh/index.html")])]
+                if defects.get("plan:十四五规划纲要") == "repost" else [])
+    _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40, extra=reposted)
+    fin_titles = [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"]
+    if defects.get("budget:2021") == "lookalike":
+        fin_titles = [t for t in fin_titles if "2021年" not in t]
+    fin = _items(b, "/zwgk/czyjs/", fin_titles, 150, step=20)
+    fin_extra = (lookalikes.budget_lookalikes(b, nm, "/zwgk/czyjs/", 2021)
+                 if defects.get("budget:2021") == "lookalike" else [])
     # A family whose lists page by script: the budgets and final accounts only behind the pager.
     bulletins = families.padding(b, "/zwgk/czyjs/", nm) if u.template in families.PAGED else []
     b.list_page("/zwgk/czyjs/index.html", "财政预决算", zw + [("财政预决算", None)],
-                sorted(bulletins + fin, key=lambda x: x[2], reverse=True))
+                sorted(bulletins + fin + fin_extra, key=lambda x: x[2], reverse=True))
     for t, h, dd in bulletins:
         b.article(h, t, zw + [("财政预决算", "/zwgk/czyjs/index.html")], dd, f"<p>{t}：全县一般公共预算收支情况。</p>")
     for t, h, dd in fin:
@@ -214,11 +229,15 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
             100 if stale else 15, step=12)
     _column(b, "/zwgk/xzzf/", "行政执法公示", zw, ["2021年行政处罚决定信息公示", "2021年行政许可决定信息公示"], 30, step=30)
     _column(b, "/zwgk/flfg/", "行政法规", zw, ["中华人民共和国政府信息公开条例", "优化营商环境条例"], 300, step=200)
+    if defects.get("xmt") == "bulletin":
+        tb = lookalikes.new_media_bulletin(b, "/zwgk/xmt/", zw + [("政务新媒体", "/zwgk/xmt/index.html")])
+        b.list_page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], [tb])
     xmt_links: list[str] = []
     xmt_body = "<h1>政务新媒体</h1><ul class=\"list\">" + "".join(
         f"<li>{b.a('/zwgk/xmt/index.html', 'http://outside.test/wechat', f'{nm}发布（{kind}）', xmt_links)}"
         f"<span>{fmt_date(b.d(300), b.date_style)}</span></li>" for kind in ("微信公众号", "微博", "抖音")) + "</ul>"
-    b.page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], xmt_body, kind="list", links=xmt_links)
+    if defects.get("xmt") != "bulletin":
+        b.page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], xmt_body, kind="list", links=xmt_links)
     jc: list[tuple[str, str, dt.date]] = []
     if u.kind == "county":
         jc = _build_jc(b, defects)
@@ -242,11 +261,11 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
         res.body = doc.encode("utf-8")
         res.links += ["/zwgk/tzgg/missing.html", "/zwgk/report/error.html"]
         site.resources["/zwgk/report/error.html"] = Resource(500, "<h1>500 内部错误</h1>".encode(), "text/html; charset=utf-8")
-    _home(b, news, notices, extra)
+    _home(b, news, notices, extra, dead_wenda=defects.get("link:政策问答") == "dead")
 
 
 def _build_jc(b: Builder, defects: dict[str, str]) -> list[tuple[str, str, dt.date]]:
-    domains = JC_DOMAINS[:-5] + JC_DOMAINS[-3:] if "jc:目录" in defects else JC_DOMAINS
+    domains = JC_DOMAINS[:-5] + JC_DOMAINS[-3:] if "jc:目录" in defects else JC_DOMAINS  # two domains short
     path = "/zwgk/jczw/"
     crumbs = [("首页", "/"), ("政务公开", None), ("基层政务公开标准目录", None)]
     items = [(f"{b.unit.short_name}{d}领域基层政务公开标准目录", f"{path}ml_{i + 1}.html", b.d(200 + i))
@@ -311,9 +330,13 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         b.article(h, t, zl_crumbs + [("法定主动公开内容", root + "fdzdgknr/index.html")], dd, f"<p>{t}。</p>")
     # 年报: governments by 03-31, departments by 01-31.
     reports = []
+    lookalike_reports = []
     for year in (2019, 2020):
         state = defects.get(f"annual_report:{year}")
-        if state == "missing":
+        if state in ("notice", "others_only"):
+            lookalike_reports += lookalikes.annual_reports(
+                b, state, year, root, zl_crumbs + [("政府信息公开年报", root + "nb/index.html")])
+        if state in ("missing", "notice", "others_only"):
             continue
         if state == "late":
             published = dt.date(year + 1, 4, 20) if u.kind != "municipal-department" else dt.date(year + 1, 2, 20)
@@ -321,7 +344,8 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
             published = dt.date(year + 1, 3, 20) if u.kind != "municipal-department" else dt.date(year + 1, 1, 22)
         reports.append((f"{u.name}{year}年政府信息公开工作年度报告", f"{root}nb/{year}.html", published))
     reports.sort(key=lambda r: r[2], reverse=True)
-    b.list_page(root + "nb/index.html", "政府信息公开年报", zl_crumbs + [("政府信息公开年报", None)], reports)
+    b.list_page(root + "nb/index.html", "政府信息公开年报", zl_crumbs + [("政府信息公开年报", None)],
+                sorted(reports + lookalike_reports, key=lambda r: r[2], reverse=True))
     numbers = {2019: report_numbers(b.rng)}
     carried = numbers[2019]["table3"]["carried_out"]
     if "annual_report:carryover" in defects:
@@ -350,7 +374,7 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         b.columns.append(("依申请公开", root + "ysqgk/index.html"))
 
 
-def _home(b: Builder, news: list, notices: list, extra: list[tuple[str, str]]) -> None:
+def _home(b: Builder, news: list, notices: list, extra: list[tuple[str, str]], dead_wenda: bool = False) -> None:
     u = b.unit
     path = u.base
     links: list[str] = []
@@ -358,7 +382,8 @@ def _home(b: Builder, news: list, notices: list, extra: list[tuple[str, str]]) -
     items = "".join(f'<li>{b.a(path, h, t, links)}<span class="date">{fmt_date(dd, b.date_style)}</span></li>' for t, h, dd in block)
     # The State Council's platform at its real address: off-site, so never fetched, and the
     # rule (JD-003) checks the host it leads to.
-    outside = b.a(path, "http://www.gov.cn/zhengce/wenda/", "国务院政策问答平台", links)
+    # `dead_wenda`: the label kept, the link leading to a page that is gone (a look-alike of the platform).
+    outside = b.a(path, "/zcwd/index.html" if dead_wenda else "http://www.gov.cn/zhengce/wenda/", "国务院政策问答平台", links)
     ext = "".join(b.a(path, p, n, links) + " " for n, p in extra)
     body = (f'<div class="news"><h3>要闻</h3><ul class="news-block">{items}</ul></div>'
             f'<div class="links">{outside} {b.a(path, "/hdjl/wmly/index.html", "在线咨询", links)} {ext}</div>')
@@ -422,6 +447,14 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     links: list[str] = []
     news = sorted(notices, key=lambda x: x[2], reverse=True)[:5]
     items = "".join(f'<li>{b.a(base, h, t, links)}<span class="date">{fmt_date(dd, b.date_style)}</span></li>' for t, h, dd in news)
-    consult = b.a(base, "/hdjl/wmly/index.html", "咨询投诉", links)
+    if defects.get("link:咨询") == "phone_only":
+        # A phone number printed as a link to a contact page: not a consultation channel.
+        consult = b.a(base, base + "lxwm.html", f"咨询电话：0753-{u.footer['phone']}", links)
+        b.page(base + "lxwm.html", "联系我们", home + [("联系我们", None)],
+               f"<h1>联系我们</h1><p>地址：{html.escape(u.name)}办公楼</p><p>电话：0753-{u.footer['phone']}</p>",
+               kind="article", links=[])
+        b.site.resources[b.served(base + "lxwm.html")].lookalike = "印成链接的咨询电话，不是咨询渠道"
+    else:
+        consult = b.a(base, "/hdjl/wmly/index.html", "咨询投诉", links)
     body = f'<h1>{html.escape(u.name)}</h1><ul class="news-block">{items}</ul><p>{consult}</p>'
     b.page(base, u.name, home[:-1] + [(u.name, None)], body, kind="home", links=links)

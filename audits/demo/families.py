@@ -158,13 +158,13 @@ def _attr(text: str) -> str:
 # --- 信息公开 table + ucap ---------------------------------------------------------------------
 
 def govtable_body(b: Builder, path: str, title: str, crumbs, date: dt.date, content: str, doc_number: str,
-                  written: dt.date | None) -> str:
+                  written: dt.date | None, issuer: str) -> str:
     index = f"{b.unit.footer['index_prefix']}/{date.year}-{stable_hash('index', b.unit.id, path) % 99999 + 1:05d}"
     cell = '<td class="label"><b>{}</b></td><td>{}</td>'.format
     table = ('<table class="xxgk-table"><tbody>'
              f"<tr>{cell('索 引 号：', index)}{cell('主题分类：', html.escape(crumbs[-1][0]))}</tr>"
              # the issuing unit, not the portal's operator: a department's report is the department's
-             f"<tr>{cell('发文机关：', html.escape(b.unit.name))}"
+             f"<tr>{cell('发文机关：', html.escape(issuer))}"
              f"{cell('成文日期：', fmt_date(written or date, b.date_style))}</tr>"
              f'<tr><td class="label"><b>标　　题：</b></td><td colspan="3">{html.escape(title)}</td></tr>'
              f"<tr>{cell('发文字号：', html.escape(doc_number))}{cell('发布日期：', fmt_date(date, b.date_style))}</tr>"

@@ -22,6 +22,7 @@ class Resource:
     script_built: bool = False
     rendered_links: list[str] = field(default_factory=list)  # links a browser sees after the scripts ran
     api_links: list[str] = field(default_factory=list)  # gkmlpt API URLs named in the page's window._CONFIG
+    lookalike: str = ""  # what this page imitates (a notice about a report, a repost...): never a pass's evidence
     # Links include the URLs a list's script pager loads (TRS index_N.html, Hanweb dataproxy.jsp
     # posts with their query): a crawler reads those from the page without a browser.
 

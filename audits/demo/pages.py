@@ -168,10 +168,14 @@ class Builder:
 
     def article(self, path: str, title: str, crumbs: list[tuple[str, str | None]], date: dt.date, text: str, *,
                 doc_number: str = "", attachments: list[tuple[str, str]] = (), related: list[tuple[str, str]] = (),
-                written: dt.date | None = None) -> None:
+                written: dt.date | None = None, issuer: str = "", lookalike: str = "") -> None:
+        """`issuer`: the body whose document this is when it is not the unit's own (a repost, a
+        department's report on the city portal); `lookalike`: what a look-alike page imitates,
+        for the ground truth (a pass must never cite it)."""
         links: list[str] = []
+        source = issuer or self.unit.name
         meta = (f'<meta name="ArticleTitle" content="{html.escape(title)}">'
-                f'<meta name="PubDate" content="{date.isoformat()} 09:30"><meta name="ContentSource" content="{html.escape(self.unit.name)}">')
+                f'<meta name="PubDate" content="{date.isoformat()} 09:30"><meta name="ContentSource" content="{html.escape(source)}">')
         if self.unit.template in ("trs", "hanweb"):
             meta += f'<meta name="ColumnName" content="{html.escape(crumbs[-1][0])}">'
         if self.unit.template == "govtable":
@@ -182,23 +186,24 @@ class Builder:
             written = written or date
             info = ("<table class=\"xxgk-meta\">"
                     f"<tr><td>索引号：</td><td>{self.unit.footer['index_prefix']}/{date.year}-{self.rng.randint(1, 99999):05d}</td><td>分类：</td><td>{html.escape(crumbs[-1][0])}</td></tr>"
-                    f"<tr><td>发布机构：</td><td>{html.escape(self.unit.name)}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
+                    f"<tr><td>发布机构：</td><td>{html.escape(source)}</td><td>成文日期：</td><td>{fmt_date(written, self.date_style)}</td></tr>"
                     f"<tr><td>名称：</td><td>{html.escape(title)}</td><td>文号：</td><td>{html.escape(doc_number)}</td></tr>"
                     f"<tr><td>发布日期：</td><td>{fmt_date(date, self.date_style)}</td><td>主题词：</td><td></td></tr></table>")
         else:
-            info = f'<div class="info">发布时间：{fmt_date(date, self.date_style)} 09:30　来源：{html.escape(self.unit.footer["host"])}</div>'
+            info = f'<div class="info">发布时间：{fmt_date(date, self.date_style)} 09:30　来源：{html.escape(issuer or self.unit.footer["host"])}</div>'
         att = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in attachments)
         rel = "".join(f"<p>{self.a(path, h, n, links)}</p>" for n, h in related)
         num = f"<p>{html.escape(doc_number)}</p>" if doc_number and self.unit.template in ("cms", "trs", "hanweb") else ""
         if self.unit.template == "govtable":
             from audits.demo import families
 
-            body = families.govtable_body(self, path, title, crumbs, date, text + att + rel, doc_number, written)
+            body = families.govtable_body(self, path, title, crumbs, date, text + att + rel, doc_number, written, source)
         elif self.unit.template == "trs":
             body = f'<h1>{html.escape(title)}</h1>{info}<div class="TRS_Editor">{num}{text}{att}{rel}</div>'
         else:
             body = f'<h1>{html.escape(title)}</h1>{info}<div id="zoom">{num}{text}{att}{rel}</div>'
         self.page(path, title, crumbs, body, kind="article", links=links, pub_date=date, meta=meta)
+        self.site.resources[self.served(path)].lookalike = lookalike
         for _, h in attachments:
             target = self.served(urlsplit(urljoin("http://x" + path, h)).path)
             if target.endswith(".pdf") and target not in self.site.resources:

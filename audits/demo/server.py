@@ -122,6 +122,9 @@ class SamplePortalServer:
                 "pages_if_api": sorted(root + p for p in set(self.world.crawl_truth(u, api=True))
                                        - set(self.world.crawl_truth(u))),
                 "profile": u.profile,
+                # pages that imitate a required document (audits/demo/lookalikes.py): a pass never cites one
+                "lookalikes": {root + p: r.lookalike for p, r in sorted(self.world.sites[u.site].resources.items())
+                               if r.lookalike and p.startswith(u.base)},
             }
         return {"seed": self.world.seed, "as_of": self.world.as_of.isoformat(), "units": units}
 

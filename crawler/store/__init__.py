@@ -15,7 +15,7 @@ from crawler.store.findings import (
 )
 from crawler.store.pages import (
     copy_page, insert_pages, load_body, load_unit_pages, page_body_ref, page_from_row, page_links, page_row,
-    replayable_pages, store_body, StoredPage,
+    replayable_pages, store_body, StoredPage, units_with_script_lists_read,
 )
 from crawler.store.schema import DatabaseError, db_file, open_db, utcnow
 
@@ -25,7 +25,7 @@ __all__ = [
     "load_unit_pages", "open_db", "page_body_ref", "page_from_row", "page_links", "page_row", "previous_finished_crawl",
     "previous_statuses", "reopen_crawl", "replayable_pages", "resumable_crawl", "run_is_alive", "run_state",
     "save_audit_results", "set_evidence", "start_crawl", "store_body", "unit_page_counts", "unit_results",
-    "update_link_targets", "utcnow", "warc_rows",
+    "units_with_script_lists_read", "update_link_targets", "utcnow", "warc_rows",
     "default_audit_id", "failed_probes", "home_statuses", "list_audits", "publish_audit", "reach_of", "resolve_warc",
     "set_audit_state", "set_crawl_state",
 ]

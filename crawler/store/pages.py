@@ -249,3 +249,10 @@ def load_unit_pages(db: sqlite_utils.Database, crawl_id: int, unit: UnitInfo, *,
         pages.append(page)
     limits = crawl_limits(db, crawl_id).get(unit.id, ())
     return UnitPages(unit=unit, pages=tuple(pages), crawl_finished=finished, limits=limits, registry=registry)
+
+
+def units_with_script_lists_read(db: sqlite_utils.Database) -> set[str]:
+    """Units some of whose script-built lists were read: rendered in a browser, or through the
+    gkmlpt JSON API (the sample world's ground truth drops its js_only defects there)."""
+    return {r[0] for r in db.execute(
+        "SELECT DISTINCT unit_id FROM pages WHERE rendered = 1 OR url LIKE '%/gkmlpt/api/%'")}

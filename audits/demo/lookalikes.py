@@ -1,0 +1,101 @@
+"""Look-alike pages of the sample world: what real portals carry where the required document
+should be (a notice about the report, a repost, a bulletin, other units' documents, a news item
+naming the right words, a dead link with the right label). Each is planted by a defects.yaml
+item, replaces the real document, and is marked on its Resource (`lookalike`), so a test can
+prove that no pass cites one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from audits.demo.annual import report_html, report_numbers
+from audits.demo.pages import Builder
+
+Item = tuple[str, str, dt.date]
+# Departments whose reports a city 年报 column carries next to (here: instead of) the city's own.
+CITY_COLUMN_DEPARTMENTS = ("梅州市民政局", "梅州市人力资源和社会保障局")
+
+
+def annual_reports(b: Builder, state: str, year: int, root: str, crumbs: list) -> list[Item]:
+    """The 年报 column's items when the unit's own `year` report is replaced by look-alikes."""
+    if state == "notice":
+        # The notice on compiling the reports, filed in the 年报 column as real portals do.
+        title = f"关于做好{year}年政府信息公开工作年度报告编制发布工作的通知"
+        path, date = f"{root}nb/tz{year}.html", dt.date(year + 1, 1, 12)
+        b.article(path, title, crumbs, date,
+                  f"<p>各单位：</p><p>根据《中华人民共和国政府信息公开条例》规定，请各单位按照国办公开办函〔2021〕30号"
+                  f"要求编制本单位{year}年政府信息公开工作年度报告，于{year + 1}年1月31日前报送并向社会公布。</p>"
+                  "<p>附件：年度报告格式模板</p>", lookalike=f"关于编制{year}年年报的通知，不是年报")
+        return [(title, path, date)]
+    if state == "others_only":
+        # Departments' own reports, posted on the city portal: none of them is the city government's.
+        out = []
+        for i, dept in enumerate(CITY_COLUMN_DEPARTMENTS):
+            title = f"{dept}{year}年政府信息公开工作年度报告"
+            path, date = f"{root}nb/dept{i + 1}-{year}.html", dt.date(year + 1, 1, 20 + i)
+            body = report_html(dept, year, report_numbers(b.rng)).split("</h1>", 1)[1]
+            b.article(path, title, crumbs, date, body, issuer=dept, lookalike=f"{dept}的年报，不是市政府的")
+            out.append((title, path, date))
+        return out
+    raise ValueError(f"unknown annual_report:{year} state {state!r}")
+
+
+def repost_outline(b: Builder, column: str, crumbs: list) -> Item:
+    """A county's 规划计划 column carrying the province's 十四五 outline, reposted."""
+    title = "转发广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要的通知"
+    date = b.d(200)
+    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_zf.html"
+    b.article(path, title, crumbs, date,
+              "<p>各镇人民政府，县直各单位：</p><p>现将《广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要》"
+              "转发给你们，请结合实际认真贯彻执行。</p>", issuer="广东省人民政府", lookalike="转发的省级规划纲要，不是本县的")
+    return title, path, date
+
+
+def budget_lookalikes(b: Builder, nm: str, column: str, year: int) -> list[Item]:
+    """The year's budget replaced by its half-year execution report and an old year's budget."""
+    items = [(f"{nm}{year}年上半年预算执行情况", b.d(150), "预算执行情况，不是预算"),
+             (f"{nm}{year - 2}年财政预算报告", dt.date(year - 2, 2, 26), f"{year - 2}年的预算，不是{year}年的")]
+    out = []
+    for i, (title, date, why) in enumerate(items):
+        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_ys{i + 1}.html"
+        b.article(path, title, [("首页", "/"), ("政务公开", None), ("财政预决算", column + "index.html")], date,
+                  f"<p>{title}全文见附件。</p>", lookalike=why)
+        out.append((title, path, date))
+    return out
+
+
+def new_media_bulletin(b: Builder, column: str, crumbs: list) -> Item:
+    """A 政务新媒体 column holding only a bulletin on checking accounts, not the list of them."""
+    title = "关于2021年第三季度政府网站和政务新媒体检查情况的通报"
+    date = b.d(70)
+    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_tb.html"
+    b.article(path, title, crumbs, date,
+              "<p>根据国务院办公厅关于政府网站和政务新媒体检查工作的要求，现将第三季度检查情况通报如下："
+              "本季度共抽查政务新媒体账号若干个，总体合格率符合要求，个别账号存在更新不及时问题。</p>",
+              lookalike="检查情况通报，不是政务新媒体名录")
+    return title, path, date
+
+
+def domains_news(b: Builder, nm: str, column: str, crumbs: list, domains: list[str]) -> Item:
+    """A news item naming every domain of the 基层政务公开标准目录 (the catalogues themselves are incomplete)."""
+    title = f"{nm}推进基层政务公开标准化规范化工作"
+    date = b.d(45)
+    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_jc.html"
+    b.article(path, title, crumbs, date,
+              f"<p>近日，{nm}召开基层政务公开标准化规范化工作推进会，要求各部门对照{'、'.join(domains)}"
+              f"等{len(domains)}个领域的标准指引，加快编制本领域基层政务公开标准目录。</p>",
+              lookalike="会议新闻列出领域名称，不是标准目录")
+    return title, path, date
+
+
+def pooled_debt_words(b: Builder, nm: str, column: str, crumbs: list) -> list[Item]:
+    """News items using the words the debt page lacks (利率, 偿还资金来源), about other things."""
+    items = [(f"{nm}农商银行下调小微企业贷款利率", b.d(33)),
+             (f"{nm}审计局开展专项资金偿还资金来源落实情况审计", b.d(51))]
+    out = []
+    for i, (title, date) in enumerate(items):
+        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_zw{i + 1}.html"
+        b.article(path, title, crumbs, date, f"<p>{title}。本次工作涉及利率调整与偿还资金来源核查等事项。</p>",
+                  lookalike="别处的“利率”“偿还资金来源”字样，不是债务信息")
+        out.append((title, path, date))
+    return out
