@@ -128,7 +128,7 @@ def _date(value: Any) -> dt.date | None:
 
 SELECTOR_KEYS = {
     "title", "title_any", "text_any", "text_all", "column", "column_any", "url", "kind",
-    "attachment", "doc_number", "doc_type",
+    "attachment", "doc_number", "doc_type", "about",
 }
 
 
@@ -172,6 +172,16 @@ def _compile(where: dict[str, Any]) -> list[Callable[[PageRecord], bool]]:
             found = doc_type_of(p.title or "", p.doc_number, vocabulary)[0]
             return found is not None and found.id in doc_types
         checks.append(is_type)
+    if "about" in where:
+        # about: false keeps pages that are documents in their own right, not ones the document
+        # layer reads as about another (a notice deploying the work, a repost, a draft for
+        # comment, a bulletin, meeting news)
+        about_wanted, vocabulary = bool(where["about"]), load_doctypes()
+
+        def about_matches(p: PageRecord) -> bool:
+            found = doc_type_of(p.title or "", p.doc_number, vocabulary)[0]
+            return bool(found and found.about) == about_wanted
+        checks.append(about_matches)
     if "text_any" in where:
         any_words = _as_list(where["text_any"])
         checks.append(lambda p: any(k in p.text or k in p.title for k in any_words))
