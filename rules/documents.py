@@ -28,6 +28,8 @@ _ORG_AT_START = re.compile(
     r"[局厅委署院部]|中心|党委))(?=关于|(?:19|20)\d\d|印发|转发|$)")
 _SELF = frozenset({"本网", "本站", "本单位", "本局", "本机关"})
 WEAK_PUBLISHER_LABELS = frozenset({"来源", "信息来源", "meta:ContentSource"})
+# What a repost's title says before the reposted document: 转发 (and who reposts), or a 转载 mark.
+_REPOST_MARK = re.compile(r"^.*?转发|[（(【]?转载[）)】]?")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Document:
     written_date: object = None
     doc_number: str | None = None
     why: tuple[str, ...] = ()  # the signals each conclusion came from
+    reposts: str | None = None  # for a 转发/转载: the type of the document it carries
 
 
 @lru_cache(maxsize=4)
@@ -80,6 +83,14 @@ def doc_type_of(title: str, doc_number: str | None, types: Sequence[DocType]) ->
         if t.doc_number and doc_number:
             return t, f"类型：有文号 {doc_number} → {t.name}"
     return None, "类型：标题不属于任何已知类型"
+
+
+def reposted_type(title: str, types: Sequence[DocType]) -> str | None:
+    """The type of the document a repost carries, read from its title without the repost mark:
+    转发…关于印发《市场准入负面清单》的通知 carries the list; 转发…关于开展…工作的通知 a notice."""
+    inner = _REPOST_MARK.sub("", title, count=1).strip()
+    found, _ = doc_type_of(inner, None, types) if inner else (None, "")
+    return found.id if found else None
 
 
 def subject_year_of(title: str) -> tuple[int | None, str]:
@@ -134,6 +145,7 @@ def classify(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo],
         url=page.url, doc_type=doc_type.id if doc_type else None, about=bool(doc_type and doc_type.about),
         subject_year=year, issuer=issuer, issuer_text=issuer_text, pub_date=page.pub_date,
         written_date=page.written_date, doc_number=page.doc_number, why=(why_type, why_year, why_issuer),
+        reposts=reposted_type(page.title or "", types) if doc_type is not None and doc_type.id == "转发" else None,
     )
 
 

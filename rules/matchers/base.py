@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.documents import doc_type_of, load_doctypes
 from rules.model import Evidence, PageRecord, Result, UnitPages, evidence_of
 
 MAX_EVIDENCE = 5
@@ -127,7 +128,7 @@ def _date(value: Any) -> dt.date | None:
 
 SELECTOR_KEYS = {
     "title", "title_any", "text_any", "text_all", "column", "column_any", "url", "kind",
-    "attachment", "doc_number",
+    "attachment", "doc_number", "doc_type", "about",
 }
 
 
@@ -162,6 +163,25 @@ def _compile(where: dict[str, Any]) -> list[Callable[[PageRecord], bool]]:
     if "doc_number" in where:
         number = re.compile(where["doc_number"]).search
         checks.append(lambda p: bool(p.doc_number) and number(p.doc_number) is not None)
+    if "doc_type" in where:
+        # what the page is by the document layer's reading of its title: a notice about
+        # compiling reports, a repost or a bulletin is not the report its title names
+        doc_types, vocabulary = frozenset(_as_list(where["doc_type"])), load_doctypes()
+
+        def is_type(p: PageRecord) -> bool:
+            found = doc_type_of(p.title or "", p.doc_number, vocabulary)[0]
+            return found is not None and found.id in doc_types
+        checks.append(is_type)
+    if "about" in where:
+        # about: false keeps pages that are documents in their own right, not ones the document
+        # layer reads as about another (a notice deploying the work, a repost, a draft for
+        # comment, a bulletin, meeting news)
+        about_wanted, vocabulary = bool(where["about"]), load_doctypes()
+
+        def about_matches(p: PageRecord) -> bool:
+            found = doc_type_of(p.title or "", p.doc_number, vocabulary)[0]
+            return bool(found and found.about) == about_wanted
+        checks.append(about_matches)
     if "text_any" in where:
         any_words = _as_list(where["text_any"])
         checks.append(lambda p: any(k in p.text or k in p.title for k in any_words))

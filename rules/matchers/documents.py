@@ -23,15 +23,16 @@ def _excerpt(page: PageRecord, doc: Document, note: str = "") -> str:
     return f"{page.title}{date}｜{_label(doc)}{('｜' + note) if note else ''}"
 
 
-def documents_matching(ctx: Context, types: set[str], year: int | None, own: bool,
-                       where: dict) -> tuple[list[tuple[PageRecord, Document]], list[tuple[PageRecord, Document, str]]]:
-    """(documents of a type, for the year, by the unit) and the near misses with why each was excluded."""
+def documents_matching(ctx: Context, types: set[str], year: int | None, own: bool, where: dict,
+                       reposts: bool = False) -> tuple[list[tuple[PageRecord, Document]], list[tuple[PageRecord, Document, str]]]:
+    """(documents of a type, for the year, by the unit) and the near misses with why each was excluded;
+    with `reposts`, a 转发/转载 counts when the document it carries is of the type."""
     unit = ctx.unit_pages.unit
     docs = ctx.unit_pages.documents
     found, excluded = [], []
     for page in select(ctx.pages, where):
         doc = docs.get(page.url)
-        if doc is None or doc.doc_type not in types:
+        if doc is None or not (doc.doc_type in types or (reposts and doc.doc_type == "转发" and doc.reposts in types)):
             continue
         if year is not None and doc.subject_year != year:
             excluded.append((page, doc, f"年度不符（{doc.subject_year or '未写明'}）"))
@@ -42,12 +43,13 @@ def documents_matching(ctx: Context, types: set[str], year: int | None, own: boo
     return found, excluded
 
 
-@matcher("document", params=("type", "year", "own", "where", "published_by"), required=("type",),
+@matcher("document", params=("type", "year", "own", "reposts", "where", "published_by"), required=("type",),
          selectors=("where",))
 def match_document(spec: dict, ctx: Context) -> Result:
     """A document whose type is one of `type`, about `year` (if given), issued by the unit or a
     unit it acts for (`own`, default true; a page that names no issuer counts as the site's
-    own), among the pages `where` selects; optionally published by a date."""
+    own), among the pages `where` selects; with `reposts: true` also a 转发/转载 carrying such a
+    document (not one carrying a notice about it); optionally published by a date."""
     types = set(_as_list(spec["type"]))
     year = int(spec["year"]) if str(spec.get("year", "")).strip() else None
     own = spec.get("own", True)
@@ -56,7 +58,7 @@ def match_document(spec: dict, ctx: Context) -> Result:
     wanted = "、".join(names.get(t, t) for t in sorted(types))
     looked_for = f"{year}年" * bool(year) + wanted + ("（本单位发布）" if own else "") + (
         f"；{describe(where)}" if where else "")
-    found, excluded = documents_matching(ctx, types, year, own, where)
+    found, excluded = documents_matching(ctx, types, year, own, where, bool(spec.get("reposts")))
     if not found:
         why = f"；排除 {len(excluded)} 个相近文件（年度不符或非本单位）" if excluded else ""
         evidence = tuple(evidence_of(p, _excerpt(p, d, note)) for p, d, note in excluded[:MAX_EVIDENCE])

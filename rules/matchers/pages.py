@@ -42,9 +42,12 @@ def _column_pages(ctx: Context, names: list[str]) -> list[PageRecord]:
     ]
 
 
-@matcher("column", params=("names", "not_empty", "fresh_days", "linked_from_home"), required=("names",))
+@matcher("column", params=("names", "not_empty", "fresh_days", "linked_from_home", "items"), required=("names",),
+         regexes=("items",))
 def match_column(spec: dict, ctx: Context) -> Result:
-    """A column (list page) exists; optionally non-empty, fresh, linked from the home page."""
+    """A column (list page) exists; optionally non-empty, fresh, linked from the home page. With
+    `items`, only entries whose title matches count as the column's content (a gazette column's
+    issues, not a subscription notice posted in it)."""
     names = _as_list(spec["names"])
     looked_for = f"栏目「{'/'.join(names)}」"
     pages = _column_pages(ctx, names)
@@ -57,6 +60,10 @@ def match_column(spec: dict, ctx: Context) -> Result:
     if all(p.script_built and not p.rendered and not p.list_items for p in pages):
         return Result("unknown", "栏目列表由脚本生成，未经浏览器渲染无法判断", _evidence(pages), looked_for)
     items = [i for p in pages for i in p.list_items]
+    if spec.get("items"):
+        wanted = re.compile(spec["items"]).search
+        items = [i for i in items if wanted(i.title or "")]
+        looked_for += f"中标题符合「{spec['items']}」的信息"
     evidence = _evidence(pages, lambda p: f"{p.column or p.title}：{len(p.list_items)} 条")
     if spec.get("linked_from_home"):
         home = ctx.unit_pages.home
@@ -65,7 +72,9 @@ def match_column(spec: dict, ctx: Context) -> Result:
             return Result("fail", "首页没有进入该栏目的链接", evidence, looked_for + "（首页链接）",
                           home.url if home else "首页")
     if spec.get("not_empty") and not items:
-        return Result("fail", "栏目为空（无任何信息）", evidence, looked_for)
+        listed = sum(len(p.list_items) for p in pages)
+        why = f"栏目有 {listed} 条信息，但没有一条符合要求" if listed else "栏目为空（无任何信息）"
+        return Result("fail", why, evidence, looked_for)
     fresh_days = spec.get("fresh_days")
     if fresh_days is not None:
         dates = [i.date for i in items if i.date]
