@@ -151,7 +151,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     nav = [("要闻动态", "/zwgk/ywdt/"), ("通知公告", "/zwgk/tzgg/"), ("政策文件", "/zwgk/zcwj/"), ("政策解读", "/zwgk/zcjd/"),
            ("规划计划", "/zwgk/ghjh/"), ("财政预决算", "/zwgk/czyjs/"), ("政府债务", "/zwgk/zfzw/"), ("惠民惠农", "/zwgk/hmhn/"),
            ("疫情防控", "/zwgk/yqfk/"), ("行政执法公示", "/zwgk/xzzf/"), ("行政法规", "/zwgk/flfg/"), ("政务新媒体", "/zwgk/xmt/"),
-           ("政府信息公开", xxgk_root), ("回应关切", "/hdjl/hygz/"), ("互动交流", "/hdjl/wmly/")]
+           (_zl_name(defects), xxgk_root), ("回应关切", "/hdjl/hygz/"), ("互动交流", "/hdjl/wmly/")]
     if stale:
         nav.insert(1, ("工作动态", "/zwgk/gzdt/"))
     if u.kind == "county":
@@ -284,12 +284,17 @@ GUIDE_TEXT = ("<p>一、本机关政府信息公开工作机构为{host}，办�
               "联系电话：0753-{phone}，传真：0753-{phone}，电子邮箱：zwgk@example.gov.cn。</p>"
               "<p>二、政府信息的分类与编排体系、获取方式。申请人可通过在线申请、信函申请、当面申请等方式提出政府信息公开申请。</p>")
 FEE_TEXT = "<p>三、收费标准：依照《政府信息公开信息处理费管理办法》，申请数量、频次明显超过合理范围的，可以收取信息处理费。</p>"
+def _zl_name(defects: dict[str, str]) -> str:
+    # 国办公开办函〔2019〕61号 renamed the 专栏 政府信息公开; some portals still call it 政务公开.
+    return "政务公开" if defects.get("zl:名称") == "old_name" else "政府信息公开"
+
+
 def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tuple[str, str | None]], *,
                 jc: list[tuple[str, str, dt.date]] = ()) -> None:
     """The 政府信息公开 专栏 with its sub-columns (gkmlpt-like portals keep it under /gkmlpt/);
     `jc`: the county's 基层政务公开标准目录 items, a category of a full gkmlpt directory."""
     u = b.unit
-    name_zl = "政府信息公开"
+    name_zl = _zl_name(defects)
     zl_crumbs = parent + [(name_zl, root + "index.html")]
     subs = [("政府信息公开指南", "zn/"), ("政府信息公开制度", "zd/"), ("法定主动公开内容", "fdzdgknr/"),
             ("政府信息公开年报", "nb/"), ("依申请公开", "ysqgk/")]

@@ -52,3 +52,12 @@ def test_manual_rules_say_what_to_look_at():
     for rule in manual:
         result = evaluate_rule(rule, unit_pages({}, [{"url": "http://u/", "kind": "home"}]), dt.date(2021, 12, 20))
         assert result.status == "manual" and result.detail == rule.guidance
+
+
+@pytest.mark.parametrize("rid", sorted(rid for rid, rule in RULES.items() if not rule.manual))
+def test_every_automated_rule_has_a_near_miss_that_must_not_pass(rid):
+    """Issue 12: a look-alike real portals carry (a notice about the document, a repost, a
+    bulletin, another unit's document, the wrong year, a dead link with the right label...)."""
+    near = {name: c for name, c in CASE_FILES.get(rid, {}).get("cases", {}).items() if c.get("near_miss")}
+    assert near, f"tests/rulecases/cases/{rid}.yaml: no case marked near_miss"
+    assert all(c["expect"] != "pass" and str(c["near_miss"]).strip() for c in near.values())
