@@ -104,6 +104,10 @@ def _names(unit: UnitInfo) -> list[str]:
     return sorted({unit.name, *unit.names} - {""}, key=len, reverse=True)
 
 
+# A township or subdistrict named after a registry unit's name: another body.
+_TOWNSHIP_AT_START = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:镇|乡|街道)(?:人民政府|政府|办事处|党委|$)")
+
+
 def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo]) -> tuple[str | None, str, str]:
     """(issuer, the name as given, why). Units are recognised by their name or other names
     (short name, aliases); the longest name that matches wins, so 梅州市财政局 is not 梅州市."""
@@ -124,6 +128,11 @@ def issuer_of(page: PageRecord, unit: UnitInfo, units: Sequence[UnitInfo]) -> tu
                     if best is None or len(name) > len(best[1]):
                         best = (u, name)
         if best is not None:
+            rest = text[text.find(best[1]) + len(best[1]):]
+            if township := _TOWNSHIP_AT_START.match(rest):
+                # 梅江区城北镇人民政府 is a township of 梅江区, not 梅江区 itself
+                org = best[1] + township.group(0)
+                return OTHER_BODY, org, f"发文单位：{source}「{org}」是下属乡镇（街道），不是{best[0].name}"
             given = text if source != "标题" else best[1]
             return best[0].id, given, f"发文单位：{source}「{given}」= {best[0].name}"
         org = text if source != "标题" else (m.group(1) if (m := _ORG_AT_START.match(text)) else "")

@@ -106,3 +106,18 @@ def test_a_source_line_names_the_portal_not_the_issuer():
     assert classify(labelled, CZJ, UNITS).issuer == "mz-office"
     repost = _page("山西品牌丝路行正式启动", "山西日报", publisher_label="来源")
     assert classify(repost, MEIJIANG, UNITS).issuer == OTHER_BODY  # no name in the title: the source it is
+
+
+def test_a_township_named_after_its_district_is_another_body():
+    """梅江区城北镇人民政府 starts with 梅江区's short name but is not 梅江区 (a township's guide on
+    the district site is not the district's guide)."""
+    for title, publisher in [("梅江区城北镇人民政府政府信息公开指南", None),
+                             ("政府信息公开指南", "梅江区城北镇人民政府"),
+                             ("政府信息公开指南", "梅江区江南街道办事处")]:
+        doc = classify(_page(title, publisher), MEIJIANG, UNITS)
+        assert doc.issuer == OTHER_BODY and not is_own(doc, MEIJIANG), doc.why
+        assert "乡镇" in doc.why[2]
+    # The district's own bodies and wording stay the district's.
+    for publisher in ("梅江区人民政府", "梅江区人民政府办公室"):
+        assert classify(_page("政府信息公开指南", publisher), MEIJIANG, UNITS).issuer == "meijiang"
+    assert classify(_page("梅江区乡村振兴工作方案", None), MEIJIANG, UNITS).issuer == "meijiang"
