@@ -42,8 +42,8 @@ def _column_pages(ctx: Context, names: list[str]) -> list[PageRecord]:
     ]
 
 
-@matcher("column", params=("names", "not_empty", "fresh_days", "linked_from_home", "items"), required=("names",),
-         regexes=("items",))
+@matcher("column", params=("names", "not_empty", "fresh_days", "linked_from_home", "items", "renamed_from"),
+         required=("names",), regexes=("items",))
 def match_column(spec: dict, ctx: Context) -> Result:
     """A column (list page) exists; optionally non-empty, fresh, linked from the home page. With
     `items`, only entries whose title matches count as the column's content (a gazette column's
@@ -56,6 +56,12 @@ def match_column(spec: dict, ctx: Context) -> Result:
         failed = [p for p in ctx.pages if not p.ok and any(n in (p.title or "") for n in names)]
         if failed:
             return Result("unknown", "栏目页面未能取得", _evidence(failed), looked_for)
+        # A column still under its old name (`renamed_from`) is there, but misnamed: say so.
+        old = _column_pages(ctx, _as_list(spec.get("renamed_from") or []))
+        if old:
+            old_name = old[0].column or old[0].title
+            return Result("fail", f"栏目仍名为「{old_name}」，应统一更名为「{names[0]}」", _evidence(old),
+                          looked_for, _where_all(ctx), not_found=True)
         return Result("fail", "未找到该栏目", (), looked_for, _where_all(ctx), not_found=True)
     if all(p.script_built and not p.rendered and not p.list_items for p in pages):
         return Result("unknown", "栏目列表由脚本生成，未经浏览器渲染无法判断", _evidence(pages), looked_for)
@@ -174,8 +180,16 @@ def _where_or_document(params: dict, err, here: str) -> None:
 def match_mentions(spec: dict, ctx: Context) -> Result:
     """Pages matching `where`, or documents of a type (`document: {type, year, own}`), mention every
     word of `all` and none of `none`; with `in_one: true` all the words must be in one page,
-    not gathered from several (a news item naming one field, a notice naming another)."""
-    words, banned = _as_list(spec["all"]), _as_list(spec.get("none"))
+    not gathered from several (a news item naming one field, a notice naming another). An item of
+    `all` that is a list is one requirement written several ways (受理机构/受理单位/工作机构)."""
+    banned = _as_list(spec.get("none"))
+    # each requirement: its label and the ways it may be written
+    reqs = [("/".join(w), tuple(w)) if isinstance(w, list) else (w, (w,)) for w in _as_list(spec["all"])]
+    words = [label for label, _ in reqs]
+
+    def has(page_text: str, label: str) -> bool:
+        return any(way in page_text for way in dict(reqs)[label])
+
     if "document" in spec:
         doc = spec["document"]
         year = int(doc["year"]) if str(doc.get("year", "")).strip() else None
@@ -192,16 +206,16 @@ def match_mentions(spec: dict, ctx: Context) -> Result:
         return p.title + "\n" + p.text
 
     if spec.get("in_one"):
-        complete = [p for p in found if all(w in text(p) for w in words)]
+        complete = [p for p in found if all(has(text(p), w) for w in words)]
         if not complete:
-            best = max(found, key=lambda p: sum(w in text(p) for w in words))
-            missing = [w for w in words if w not in text(best)]
+            best = max(found, key=lambda p: sum(has(text(p), w) for w in words))
+            missing = [w for w in words if not has(text(best), w)]
             return Result("fail", f"没有一个页面同时包含全部内容；最接近的「{best.title}」缺少：{'、'.join(missing)}",
                           _evidence([best, *found])[:MAX_EVIDENCE], looked_for)
         used = complete
     else:
         corpus = "\n".join(text(p) for p in found)
-        missing = [w for w in words if w not in corpus]
+        missing = [w for w in words if not has(corpus, w)]
         if missing:
             return Result("fail", f"缺少内容：{'、'.join(missing)}", _evidence(found), looked_for)
         used = found

@@ -27,6 +27,8 @@ def test_case(rid, name, case):
     as_of = dt.date.fromisoformat(str(doc.get("as_of", "2021-12-20")))
     result = evaluate_rule(rule, unit_pages(doc, case["pages"]), as_of)
     assert result.status == case["expect"], result.detail
+    # `detail_has`: the reason a person reads must be the right one, not just the status.
+    assert case.get("detail_has", "") in result.detail, result.detail
     if result.status == "fail":
         assert result.detail and (result.looked_for or result.evidence), "a fail says what was looked for"
 
