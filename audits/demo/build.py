@@ -461,5 +461,7 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
         b.site.resources[b.served(base + "lxwm.html")].lookalike = "印成链接的咨询电话，不是咨询渠道"
     else:
         consult = b.a(base, "/hdjl/wmly/index.html", "咨询投诉", links)
-    body = f'<h1>{html.escape(u.name)}</h1><ul class="news-block">{items}</ul><p>{consult}</p>'
+    # the section's 政府信息公开 专栏, entered from its home page as on a portal
+    zl = b.a(base, base + "xxgk/index.html", "政府信息公开", links)
+    body = f'<h1>{html.escape(u.name)}</h1><ul class="news-block">{items}</ul><p>{consult} {zl}</p>'
     b.page(base, u.name, home[:-1] + [(u.name, None)], body, kind="home", links=links)
