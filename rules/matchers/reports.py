@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 
+from rules.documents import is_own
 from rules.matchers.base import MAX_EVIDENCE, Context, _as_list, _evidence, describe, matcher, select
 from rules.model import PageRecord, Result, evidence_of
+
+
+def _own_articles(ctx: Context, where: dict) -> tuple[list[PageRecord], list[PageRecord]]:
+    """(the unit's own report pages `where` selects, other units' reports it skipped): a
+    department's report on the city portal is not the city government's (the document layer's
+    issuer; a page naming no issuer counts as its site's own)."""
+    unit, docs = ctx.unit_pages.unit, ctx.unit_pages.documents
+    own, others = [], []
+    for p in select(ctx.pages, where):
+        if p.kind != "article":
+            continue
+        doc = docs.get(p.url)
+        (others if doc is not None and doc.issuer is not None and not is_own(doc, unit) else own).append(p)
+    return own, others
+
+
+def _skipped(others: list[PageRecord]) -> str:
+    return f"（另有 {len(others)} 份其他单位的报告，不计）" if others else ""
 
 
 def _report_of(pages: list[PageRecord]):
@@ -33,10 +52,11 @@ def match_annual_report(spec: dict, ctx: Context) -> Result:
 
     where = spec["where"]
     codes = set(_as_list(spec["checks"]))
-    found = [p for p in select(ctx.pages, where) if p.kind == "article"]
+    found, others = _own_articles(ctx, where)
     page, report = _report_of(found)
     if report is None:
-        return Result("unknown", "未取得该年度报告的正文表格，无法核对", _evidence(found), describe(where))
+        return Result("unknown", "未取得该年度报告的正文表格，无法核对" + _skipped(others), _evidence(found or others),
+                      describe(where))
     issues = [i for i in check(report) if i.code in codes]
     fails = [i for i in issues if i.status == "fail"]
     shown = fails or issues
@@ -59,10 +79,13 @@ def match_annual_report_carryover(spec: dict, ctx: Context) -> Result:
     """Last year's 结转下年度 equals this year's 上年结转 (two reports of the same unit)."""
     from rules.annual_report import check_carryover  # noqa: PLC0415
 
-    prev_page, prev = _report_of([p for p in select(ctx.pages, spec["previous"]) if p.kind == "article"])
-    cur_page, cur = _report_of([p for p in select(ctx.pages, spec["current"]) if p.kind == "article"])
+    prev_found, prev_others = _own_articles(ctx, spec["previous"])
+    cur_found, cur_others = _own_articles(ctx, spec["current"])
+    prev_page, prev = _report_of(prev_found)
+    cur_page, cur = _report_of(cur_found)
     if prev is None or cur is None:
-        return Result("unknown", "相邻两年的年度报告未能全部取得，无法核对结转", (), "相邻两年的年度报告")
+        return Result("unknown", "相邻两年的本单位年度报告未能全部取得，无法核对结转" + _skipped(prev_others + cur_others),
+                      (), "相邻两年的年度报告")
     issues = check_carryover(prev, cur)
     detail = "；".join(f"{i.where}：{i.message}（{_fmt(i.expected)} ≠ {_fmt(i.actual)}）" for i in issues)
     evidence = (evidence_of(prev_page, prev_page.title), evidence_of(cur_page, cur_page.title))

@@ -1,0 +1,115 @@
+"""The `annual_report_copy` matcher: a unit's annual report must not repeat its previous one.
+
+国办公开办函〔2021〕30号 asks for reports that are not 内容雷同. Both reports are found through the
+document layer (rules/documents.py): type 年度报告, the right subject year, issued by the unit —
+a notice about compiling reports or another unit's report on the same site is never compared.
+Only the narrative is compared: tables, numbers, the format's fixed headings and the
+boilerplate phrases the rule lists are left out, so a report whose figures and year alone
+changed still reads as last year's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from rules.matchers.base import MAX_EVIDENCE, Context, matcher
+from rules.matchers.documents import documents_matching
+from rules.matchers.reports import _report_of
+from rules.model import PageRecord, Result, evidence_of
+
+if TYPE_CHECKING:
+    from rules.annual_report import AnnualReport
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_CUT = "|"  # joins pieces of narrative so that no shingle spans a removed phrase
+
+
+def _format_phrases() -> list[str]:
+    """The format's own words: section titles and table-3 row labels (the same in every report)."""
+    from rules.annual_report import SECTIONS, T3_ROWS  # noqa: PLC0415  (keeps bs4 off the common path)
+
+    return [title for _, title, _ in SECTIONS] + [p for _, phrases in T3_ROWS for p in phrases]
+
+
+def narrative(page: PageRecord, report: AnnualReport, ignore: list[str]) -> str:
+    """The report's own words, as runs of Chinese characters joined by _CUT.
+
+    From an HTML page, prose is the whole page without its tables, site navigation and footer
+    included: only the pieces that also occur in the page's main text (what extraction kept as
+    the article) are the report's. Fixed phrases are then cut out."""
+    pieces = report.prose.split()
+    if report.source == "html" and page.text:
+        pieces = [p for p in pieces if p in page.text]
+    # PDF text wraps lines inside words: runs are joined, as in rules.annual_report._shingles.
+    text = "".join("".join(_CJK.findall(p)) for p in pieces)
+    for phrase in sorted({"".join(_CJK.findall(p)) for p in [*_format_phrases(), *ignore]} - {""}, key=len, reverse=True):
+        text = text.replace(phrase, _CUT)
+    return text
+
+
+def _shingles(text: str, k: int = 4) -> set[str]:
+    return {piece[i:i + k] for piece in text.split(_CUT) for i in range(len(piece) - k + 1)}
+
+
+def similarity(text: str, other: str) -> float:
+    """Share of `text`'s 4-character shingles found in `other` (as rules.annual_report.prose_similarity,
+    over narrative that has had the fixed phrases cut out)."""
+    mine, theirs = _shingles(text), _shingles(other)
+    return len(mine & theirs) / len(mine) if mine and theirs else 0.0
+
+
+def _chars(text: str) -> int:
+    return len(text.replace(_CUT, ""))
+
+
+def _reports(ctx: Context, year: int, where: dict) -> list[tuple[PageRecord, AnnualReport]]:
+    """(page, narrative) of each readable own report about `year`."""
+    found, _ = documents_matching(ctx, {"年度报告"}, year, True, where)
+    out = []
+    for page, _doc in found:
+        page, report = _report_of([page])
+        if report is not None:
+            out.append((page, report))
+    return out
+
+
+def _check_copy_params(params: dict, err, here: str) -> None:
+    threshold = params.get("threshold")
+    if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise err(f"{here}.threshold", "must be a share between 0 and 1")
+    if not isinstance(params.get("min_chars"), int):
+        raise err(f"{here}.min_chars", "must be a whole number of Chinese characters")
+
+
+@matcher("annual_report_copy", params=("year", "previous_year", "threshold", "min_chars", "ignore", "where"),
+         required=("year", "previous_year", "threshold", "min_chars"), selectors=("where",),
+         needs=frozenset({"report_sources"}), basis="国办公开办函〔2021〕30号", validate=_check_copy_params)
+def match_annual_report_copy(spec: dict, ctx: Context) -> Result:
+    """The unit's report about `year` does not repeat its report about `previous_year` beyond
+    `threshold` (share of its narrative); `min_chars`: the least narrative worth comparing."""
+    year, previous = int(spec["year"]), int(spec["previous_year"])
+    threshold, least = float(spec["threshold"]), int(spec["min_chars"])
+    ignore = list(spec.get("ignore") or [])
+    where = spec.get("where") or {}
+    current, earlier = _reports(ctx, year, where), _reports(ctx, previous, where)
+    missing = [f"{y}年" for y, found in ((previous, earlier), (year, current)) if not found]
+    if missing:
+        return Result("unknown", f"未取得本单位{'、'.join(missing)}年度报告（或其正文无法读取），无法比对是否照抄"
+                      "（是否按期发布见 AR-001）", (), f"本单位{previous}年、{year}年年度报告")
+    texts = [(p, narrative(p, r, ignore)) for p, r in current]
+    before = [(p, narrative(p, r, ignore)) for p, r in earlier]
+    short = [(p, n) for p, n in texts + before if _chars(n) < least]
+    if short:
+        evidence = tuple(evidence_of(p, f"{p.title}｜叙述性正文 {_chars(n)} 字") for p, n in short[:MAX_EVIDENCE])
+        return Result("unknown", f"年度报告叙述性正文不足 {least} 字（表格、数字和固定标题不计），无法判断是否照抄",
+                      evidence, f"{previous}年与{year}年年度报告的叙述性正文")
+    # Each current report against the most alike of last year's (a site may carry two own reports).
+    pairs = [(p, *max(((q, similarity(n, m)) for q, m in before), key=lambda x: x[1])) for p, n in texts]
+    page, prev_page, share = max(pairs, key=lambda x: x[2])
+    figure = f"{year}年报告叙述性正文有 {share:.0%} 与{previous}年报告相同（阈值 {threshold:.0%}）"
+    evidence = (evidence_of(page, f"{page.title}｜{figure}"), evidence_of(prev_page, prev_page.title))
+    if share >= threshold:
+        return Result("fail", f"{figure}：照抄上年报告", evidence, f"{year}年报告正文与{previous}年报告的重复比例",
+                      page.url)
+    return Result("pass", figure, evidence)
