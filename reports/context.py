@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from crawler import store
+from reports.export import with_remedies
 from rules.model import Finding
 from rules.plan import INSPECTION_TASK
 from rules.vocab import STATUS_ORDER, UNIT_KINDS
@@ -95,7 +96,8 @@ class ReportContext:
         return sum(u.undetermined for u in self.units)
 
 
-def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=None) -> ReportContext:
+def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=None,
+                  remedies: dict[str, str] | None = None) -> ReportContext:
     if audit_id is None:
         audit_id = store.default_audit_id(db)
         if audit_id is None:
@@ -123,7 +125,7 @@ def build_context(db: sqlite_utils.Database, audit_id: int | None = None, plan=N
             counts=r["counts"],
             undetermined=bool(r.get("undetermined")),
         )
-    for finding in store.load_findings(db, audit_id):
+    for finding in with_remedies(store.load_findings(db, audit_id), remedies or {}):
         if finding.unit in units:
             units[finding.unit].findings.append(finding)
 

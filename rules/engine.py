@@ -88,6 +88,7 @@ def evaluate_unit(
                 count=result.count,
                 legal_basis=legal_basis(rule),
                 coverage=dict(rule.coverage),
+                remedy=rule.remedy,
             )
         )
     return findings
