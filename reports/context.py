@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,22 @@ from reports.export import with_remedies
 from rules.model import Finding
 from rules.plan import INSPECTION_TASK
 from rules.vocab import STATUS_ORDER, UNIT_KINDS
+
+SEVERITY_LABELS = {"high": "高", "medium": "中", "low": "低"}
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST: a fixed offset needs no tzdata
+
+
+def beijing_time(stamp: str | None) -> str:
+    """A stored ISO timestamp (UTC, or naive = UTC) as Beijing time, 'YYYY-MM-DD HH:MM'."""
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp  # not a timestamp: show it as stored
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 class ReportError(Exception):

@@ -66,13 +66,16 @@ def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Pat
 
 def export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: str = "xlsx",
                   deadline: str | None = None) -> int:
-    from reports.ledger import ledger_rows, write_csv, write_xlsx
+    from reports.ledger import ledger_rows, summary_rows, write_csv, write_xlsx
 
     ctx, plan = report_context(db_path, audit_id)
     due = deadline or str((getattr(plan, "meta", None) or {}).get("report_due", "") or "")
     rows = ledger_rows(ctx, due)
     try:
-        (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
+        if fmt == "xlsx":
+            write_xlsx(rows, out_file, summary=summary_rows(ctx, rows))
+        else:
+            write_csv(rows, out_file)
     except OSError as exc:
         fail(f"--out: cannot write {out_file}: {exc}")
     return len(rows)
