@@ -70,3 +70,18 @@ def test_findings_csv_starts_with_a_bom_and_carries_the_new_columns(audit_db, tm
     assert "政府信息公开指南" in zl["remedy"] and zl["legal_basis"] == ""  # the fixture stored none
     as_json = json.loads(CliRunner().invoke(cli, ["findings", "--db", db_path]).stdout)
     assert all(f["remedy"] for f in as_json)
+
+
+def test_every_fail_or_unknown_says_what_was_sought_and_where():
+    from rules.model import PageRecord
+
+    rules = [r for r in load_rules() if r.automated]
+    rules = [replace(r, applies_to=AppliesTo(units=("a",))) for r in rules]
+    unit = UnitInfo("a", "甲县", "county")
+    home = PageRecord(url="http://a.gov.cn/", kind="home", title="甲县人民政府", fetched_at="2021-12-19T02:00:00")
+    for pages in ((), (home,)):
+        findings = evaluate_unit(rules, UnitPages(unit, pages), dt.date(2021, 12, 20))
+        open_ = [f for f in findings if f.status in ("fail", "unknown")]
+        assert open_
+        lacking = [f.rule for f in open_ if not (f.looked_for and f.looked_where)]
+        assert not lacking, lacking
