@@ -6,15 +6,13 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from reports.context import SEVERITY_LABELS, ReportContext, beijing_time
+from reports.context import SEVERITY_LABELS, ReportContext, beijing_time, task_conclusion
 from reports.render import safe_url
-from rules.vocab import COVERAGE_LEVELS, FINDING_STATUSES, SEVERITIES, STATUS_ORDER
+from rules.vocab import COVERAGE_LEVELS, SEVERITIES
 
 COLUMNS = ("单位代码", "单位名称", "任务", "任务内容", "结论", "严重程度", "检查规则", "问题说明", "法律依据",
            "整改建议", "证据网址", "整改期限", "整改情况")
 EVIDENCE_COL, DEADLINE_COL = COLUMNS.index("证据网址"), COLUMNS.index("整改期限")
-# A unit's status for a task: the worst of its findings for that task.
-_ORDER = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 
 
 def ledger_rows(ctx: ReportContext, deadline: str | dt.date | None = None) -> list[tuple]:
@@ -24,7 +22,6 @@ def ledger_rows(ctx: ReportContext, deadline: str | dt.date | None = None) -> li
     rows = []
     for unit in sorted(ctx.units, key=lambda u: u.id):
         for number, findings in unit.by_task_all():
-            worst = min(findings, key=lambda f: _ORDER.get(f.status, 9))
             problems = sorted((f for f in findings if f.status in ("fail", "unknown")),
                               key=lambda f: (f.status != "fail", SEVERITIES.index(f.severity)))
             fails = [f for f in problems if f.status == "fail"]
@@ -34,7 +31,7 @@ def ledger_rows(ctx: ReportContext, deadline: str | dt.date | None = None) -> li
                 unit.name,
                 number,
                 texts.get(number, ""),
-                _conclusion(worst.status, number, findings),
+                task_conclusion(number, findings),
                 SEVERITY_LABELS[fails[0].severity] if fails else "",
                 " ".join(f.rule for f in findings),
                 "；".join(f"{f.rule} {f.message}" for f in problems),
@@ -45,16 +42,6 @@ def ledger_rows(ctx: ReportContext, deadline: str | dt.date | None = None) -> li
                 "",  # filled in by the unit: what was rectified
             ))
     return rows
-
-
-def _conclusion(status: str, task: int, findings) -> str:
-    """符合 only where a rule that checks the task fully passed; else what was really checked."""
-    if status != "pass":
-        return FINDING_STATUSES.get(status, status)
-    levels = {f.coverage.get(task, "partial") for f in findings if f.status == "pass"}
-    if "full" in levels:
-        return FINDING_STATUSES["pass"]
-    return COVERAGE_LEVELS["partial" if "partial" in levels else "proxy"]
 
 
 def summary_rows(ctx: ReportContext, rows: list[tuple]) -> list[tuple]:

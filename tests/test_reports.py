@@ -45,8 +45,8 @@ def test_index_summary_and_ranking(audit_db, tmp_path):
     assert soup.select_one("#units-count").text == "2"
     assert soup.select_one("#passed-count").text == "1"
     rows = soup.select("#ranking-table tbody tr")
-    assert [r.select("td")[1].text.strip() for r in rows] == ["甲县", "乙县"]  # vetoed unit ranks last
-    assert "站点无法访问" in rows[1].text
+    assert [r.select("td")[1].text.strip() for r in rows] == ["乙县", "甲县"]  # worst first: the vetoed unit
+    assert "站点无法访问" in rows[0].text
     assert soup.select("svg rect"), "charts are inline SVG"
     for tag in soup.select("link[href], script[src]"):
         ref = tag.get("href") or tag.get("src")
@@ -116,8 +116,8 @@ def test_ledger_has_one_row_per_unit_and_task(audit_db, tmp_path):
     summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows(max_col=2) if r[0].value}
     assert summary["检查编号"] == 1 and summary["检查基准日"] == "2021-12-20" and summary["规则集哈希"] == "f" * 64
     units = [[c.value for c in r] for r in wb["概况"].iter_rows(min_row=8)]
-    assert [u[:3] for u in units] == [["a", "甲县", "合格"], ["b", "乙县", "不合格"]]
-    assert units[0][4] == 1 and units[1][5] == 1  # a: one 不符合 task; b: one 无法判断
+    assert [u[:3] for u in units] == [["b", "乙县", "不合格"], ["a", "甲县", "合格"]]  # worst first
+    assert units[1][4] == 1 and units[0][5] == 1  # a: one 不符合 task; b: one 无法判断
     write_csv(rows, tmp_path / "l.csv")
     assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
