@@ -105,7 +105,11 @@ _ORDER = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 def task_conclusion(task: int, findings: list[Finding]) -> str:
     """A unit's result for a task: the worst of its findings; 符合 only where a rule that
     checks the task fully passed, else 部分核查 / 代理指标 (what was really checked)."""
-    status = min((f.status for f in findings), key=lambda s: _ORDER.get(s, 9))
+    return conclusion_of(min((f.status for f in findings), key=lambda s: _ORDER.get(s, 9)), task, findings)
+
+
+def conclusion_of(status: str, task: int, findings: list[Finding]) -> str:
+    """The conclusion for a task whose worst finding has `status`."""
     if status != "pass":
         return FINDING_STATUSES.get(status, status)
     levels = {f.coverage.get(task, "partial") for f in findings if f.status == "pass"}

@@ -6,12 +6,13 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from reports.context import SEVERITY_LABELS, ReportContext, beijing_time, task_conclusion
+from reports.context import SEVERITY_LABELS, ReportContext, beijing_time, conclusion_of, task_conclusion
 from reports.render import safe_url
 from rules.vocab import COVERAGE_LEVELS, SEVERITIES
 
 COLUMNS = ("单位代码", "单位名称", "任务", "任务内容", "结论", "严重程度", "检查规则", "问题说明", "法律依据",
            "整改建议", "证据网址", "整改期限", "整改情况")
+_conclusion = conclusion_of  # the name tests/test_coverage.py knows
 EVIDENCE_COL, DEADLINE_COL = COLUMNS.index("证据网址"), COLUMNS.index("整改期限")
 
 
