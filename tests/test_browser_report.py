@@ -96,3 +96,5 @@ def test_chart_labels_are_legible(browser, site):  # noqa: F811
     assert labels == ["戊县", "丙县", "丁局", "己县"]  # full names, worst first
     values = page.locator("#charts figure").nth(1).locator("text.value").all_text_contents()
     assert values and all(v.endswith("个单位") for v in values)
+    tasks = page.locator("#charts figure").nth(1).locator("text.label").all_text_contents()
+    assert tasks and all(t.startswith("任务") for t in tasks)  # numbers and names, not bare ticks
