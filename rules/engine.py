@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rules.plan import Plan
 
 logger = logging.getLogger(__name__)
+NO_PAGES = "本次抓取（该单位没有任何页面）"
 
 def applies(rule: Rule, unit: UnitInfo, plan: Plan | None) -> bool:
     a = rule.applies_to
@@ -45,22 +46,36 @@ def evaluate_rule(rule: Rule, unit_pages: UnitPages, as_of: dt.date) -> Result:
     if not unit_pages.reachable and not MATCHERS[next(iter(rule.evidence))].self_judging:
         home = unit_pages.home
         why = why_not_fetched(home)
-        return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else "")
+        return Result("unknown", f"无法取得证据：{why}", (), rule.title, home.url if home else NO_PAGES)
     ctx = Context(unit_pages, as_of, template_vars(as_of, unit_pages.unit.kind))
     try:
         result = evaluate_spec(rule.evidence, ctx)
     except Exception as exc:  # a broken rule must not sink the audit, nor pass or fail silently
         logger.exception("rule %s failed on unit %s", rule.id, unit_pages.unit.id)
-        return Result("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")
+        result = Result("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")
     incomplete = unit_pages.incomplete_because
     if result.status == "fail" and result.not_found and incomplete:
         # Not found in a crawl that did not see everything: the document may still be there.
         result = replace(result, status="unknown", detail=f"{result.detail}；但{incomplete}，不能断定缺失")
+    if result.status in ("fail", "unknown") and not (result.looked_for and result.looked_where):
+        # Every fail or unknown says what was sought and where, whichever matcher decided it.
+        result = replace(result, looked_for=result.looked_for or rule.title,
+                         looked_where=result.looked_where or searched_where(result, unit_pages))
     if result.status == "fail" and not result.evidence and unit_pages.home is not None:
         # Evidence of absence: the page where the search started, as it was fetched.
         home = unit_pages.home
         result = replace(result, evidence=(evidence_of(home, f"未找到：{result.looked_for}"[:300]),))
     return result
+
+
+def searched_where(result: Result, unit_pages: UnitPages) -> str:
+    """Where a matcher that did not say looked: the pages its evidence cites, else the crawl."""
+    urls = list(dict.fromkeys(e.url for e in result.evidence))
+    if urls:
+        return "、".join(urls[:3]) + (f" 等 {len(urls)} 个页面" if len(urls) > 3 else "")
+    if unit_pages.home is not None:
+        return f"从 {unit_pages.home.url} 起本次抓取的 {len(unit_pages.pages)} 个页面"
+    return NO_PAGES
 
 
 def evaluate_unit(
@@ -88,6 +103,7 @@ def evaluate_unit(
                 count=result.count,
                 legal_basis=legal_basis(rule),
                 coverage=dict(rule.coverage),
+                remedy=rule.remedy,
             )
         )
     return findings

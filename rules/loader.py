@@ -17,7 +17,7 @@ from rules.vocab import COVERAGE_LEVELS, FINDING_STATUSES, ROLES, SEVERITIES, UN
 ID_RE = re.compile(r"^[A-Z]{2,4}-\d{3}$")
 TOP_KEYS = {
     "id", "name", "title", "tasks", "legal_basis", "applies_to", "severity", "manual", "guidance",
-    "evidence", "message", "aliases", "rationale", "coverage",
+    "evidence", "message", "aliases", "rationale", "coverage", "remedy",
 }
 # Vetoes and deductions are audits/scoring.yaml's alone, so the two cannot drift apart.
 SCORING_KEYS = {"veto", "deduction"}
@@ -51,6 +51,7 @@ class Rule:
     coverage: dict[int, str] = field(default_factory=dict)  # task -> COVERAGE_LEVELS word (automated rules)
     name: str = ""
     rationale: str = ""
+    remedy: str = ""  # 整改建议: what the unit should do when the rule fails (shown with the finding)
     path: str = ""
 
     @property
@@ -150,6 +151,9 @@ def parse_rule(raw: Any, where: str) -> Rule:
             raise err("evidence", "required for an automated rule (or set manual: true)")
         _check_spec(evidence, "evidence", err)
     coverage = _parse_coverage(raw.get("coverage"), tasks, manual, err)
+    remedy = raw.get("remedy", "")
+    if not isinstance(remedy, str):
+        raise err("remedy", "must be text: the 整改建议 a unit gets when the rule fails")
     message = raw.get("message", {})
     if not isinstance(message, dict) or set(message) - set(FINDING_STATUSES):
         raise err("message", "must map pass/fail/unknown/manual to text")
@@ -167,6 +171,7 @@ def parse_rule(raw: Any, where: str) -> Rule:
         coverage=coverage,
         name=str(raw.get("name", "")),
         rationale=str(raw.get("rationale", "")).strip(),
+        remedy=remedy.strip(),
         path=where,
     )
 

@@ -239,6 +239,7 @@ class Finding:
     # How fully the rule checks each of its tasks (COVERAGE_LEVELS): a pass of a partial or
     # proxy check is not a 符合 for the task.
     coverage: dict[int, str] = field(default_factory=dict, hash=False)
+    remedy: str = ""  # the rule's 整改建议
 
     @property
     def status_label(self) -> str:

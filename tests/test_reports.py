@@ -45,8 +45,8 @@ def test_index_summary_and_ranking(audit_db, tmp_path):
     assert soup.select_one("#units-count").text == "2"
     assert soup.select_one("#passed-count").text == "1"
     rows = soup.select("#ranking-table tbody tr")
-    assert [r.select("td")[1].text.strip() for r in rows] == ["甲县", "乙县"]  # vetoed unit ranks last
-    assert "站点无法访问" in rows[1].text
+    assert [r.select("td")[1].text.strip() for r in rows] == ["乙县", "甲县"]  # worst first: the vetoed unit
+    assert "站点无法访问" in rows[0].text
     assert soup.select("svg rect"), "charts are inline SVG"
     for tag in soup.select("link[href], script[src]"):
         ref = tag.get("href") or tag.get("src")
@@ -87,20 +87,51 @@ def test_safe_url():
 
 
 def test_ledger_has_one_row_per_unit_and_task(audit_db, tmp_path):
+    import datetime as dt
+
     from openpyxl import load_workbook
 
-    from reports.ledger import COLUMNS, ledger_rows, write_csv, write_xlsx
+    from reports.ledger import COLUMNS, ledger_rows, summary_rows, write_csv, write_xlsx
 
-    rows = ledger_rows(build_context(audit_db), "2021-12-25")
+    ctx = build_context(audit_db, remedies={"ZL-002": "发布公开指南"})
+    rows = ledger_rows(ctx, "2021-12-25")
+    col = {name: i for i, name in enumerate(COLUMNS)}
     assert [(r[0], r[2], r[4]) for r in rows] == [("a", 26, "符合"), ("a", 28, "不符合"), ("b", 26, "无法判断")]
-    assert rows[1][7] == "javascript:alert(3)"  # the evidence URL as text, never a link
-    write_xlsx(rows, tmp_path / "l.xlsx")
-    ws = load_workbook(tmp_path / "l.xlsx").active
+    assert rows[1][col["证据网址"]] == "javascript:alert(3)"  # the evidence URL as text, never a link
+    assert rows[1][col["严重程度"]] == "高" and rows[1][col["整改建议"]] == "ZL-002 发布公开指南"
+    # A deadline only where there is something to rectify.
+    assert [r[col["整改期限"]] for r in rows] == [None, dt.date(2021, 12, 25), None]
+    write_xlsx(rows, tmp_path / "l.xlsx", summary=summary_rows(ctx, rows))
+    wb = load_workbook(tmp_path / "l.xlsx")
+    ws = wb["台账"]
+    assert wb.active.title == "台账"
     assert ws.max_row == 1 + len(rows)
     assert tuple(c.value for c in ws[1]) == COLUMNS
-    assert ws.cell(row=3, column=9).value == "2021-12-25"
+    due = ws.cell(row=3, column=col["整改期限"] + 1)
+    assert due.is_date and due.value.date() == dt.date(2021, 12, 25)
+    assert ws.cell(row=2, column=col["整改期限"] + 1).value is None
+    assert ws.cell(row=3, column=col["证据网址"] + 1).hyperlink is None  # javascript: stays text
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    summary = {r[0].value: r[1].value for r in wb["概况"].iter_rows(max_col=2) if r[0].value}
+    assert summary["检查编号"] == 1 and summary["检查基准日"] == "2021-12-20" and summary["规则集哈希"] == "f" * 64
+    units = [[c.value for c in r] for r in wb["概况"].iter_rows(min_row=8)]
+    assert [u[:3] for u in units] == [["b", "乙县", "不合格"], ["a", "甲县", "合格"]]  # worst first
+    assert units[1][4] == 1 and units[0][5] == 1  # a: one 不符合 task; b: one 无法判断
     write_csv(rows, tmp_path / "l.csv")
     assert (tmp_path / "l.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_ledger_links_http_evidence(tmp_path):
+    from openpyxl import load_workbook
+
+    from reports.ledger import COLUMNS, EVIDENCE_COL, write_xlsx
+
+    row = ["u", "单位", 1, "任务", "不符合", "高", "R", "问题", "依据", "建议", "http://a.gov.cn/x.html", None, ""]
+    assert len(row) == len(COLUMNS)
+    write_xlsx([tuple(row)], tmp_path / "h.xlsx")
+    cell = load_workbook(tmp_path / "h.xlsx").active.cell(row=2, column=EVIDENCE_COL + 1)
+    assert cell.hyperlink.target == "http://a.gov.cn/x.html"
 
 
 def test_ledger_never_writes_formulas(tmp_path):
@@ -108,11 +139,11 @@ def test_ledger_never_writes_formulas(tmp_path):
 
     from reports.ledger import write_xlsx
 
-    row = ("u", "单位", 1, "=HYPERLINK(\"http://x\")", "符合", "R", "=1+1", "", "", "")
+    row = ("u", "单位", 1, "=HYPERLINK(\"http://x\")", "符合", "", "R", "=1+1", "", "", "", None, "")
     write_xlsx([row], tmp_path / "f.xlsx")
     ws = load_workbook(tmp_path / "f.xlsx").active
-    assert ws.cell(row=2, column=7).value == "=1+1"
-    assert ws.cell(row=2, column=7).data_type == "s"
+    assert ws.cell(row=2, column=8).value == "=1+1"
+    assert ws.cell(row=2, column=8).data_type == "s"
 
 
 def test_screenshot_paths_from_the_database_are_never_trusted(audit_db, tmp_path):

@@ -27,6 +27,16 @@ def finished_audit_or_fail(db, db_path: Path, audit_id: int | None) -> int:
     return audit_id
 
 
+def shipped_remedies() -> dict[str, str]:
+    """rule id -> 整改建议 of the shipped catalogue, for findings stored without their remedy."""
+    from rules.loader import RuleError, load_rules
+
+    try:
+        return {r.id: r.remedy for r in load_rules()}
+    except RuleError:  # a broken catalogue: the report still shows what the audit stored
+        return {}
+
+
 def report_context(db_path: Path, audit_id: int | None, plan_file: Path | None = None):
     """The report context of an audit (and the plan), or a one-line error."""
     from reports.context import ReportError, build_context
@@ -35,7 +45,7 @@ def report_context(db_path: Path, audit_id: int | None, plan_file: Path | None =
     try:
         plan = load_plan_or_fail(plan_file, None)
         try:
-            return build_context(db, audit_id, plan), plan
+            return build_context(db, audit_id, plan, remedies=shipped_remedies()), plan
         except ReportError as exc:
             fail(f"{db_path}: {exc}")
     finally:
@@ -56,13 +66,16 @@ def do_report(db_path: Path, audit_id: int | None, out_dir: Path, plan_file: Pat
 
 def export_ledger(db_path: Path, audit_id: int | None, out_file: Path, *, fmt: str = "xlsx",
                   deadline: str | None = None) -> int:
-    from reports.ledger import ledger_rows, write_csv, write_xlsx
+    from reports.ledger import ledger_rows, summary_rows, write_csv, write_xlsx
 
     ctx, plan = report_context(db_path, audit_id)
     due = deadline or str((getattr(plan, "meta", None) or {}).get("report_due", "") or "")
     rows = ledger_rows(ctx, due)
     try:
-        (write_xlsx if fmt == "xlsx" else write_csv)(rows, out_file)
+        if fmt == "xlsx":
+            write_xlsx(rows, out_file, summary=summary_rows(ctx, rows))
+        else:
+            write_csv(rows, out_file)
     except OSError as exc:
         fail(f"--out: cannot write {out_file}: {exc}")
     return len(rows)
@@ -81,11 +94,12 @@ def findings(db_path, audit_id, fmt, statuses) -> None:
     Example:
         zwgk findings --db zwgk.db --format csv > findings.csv
     """
-    from reports.export import write_csv, write_json
+    from reports.export import with_remedies, write_csv, write_json
 
     db = open_existing_db(db_path)
     audit_id = finished_audit_or_fail(db, db_path, audit_id)
-    (write_json if fmt == "json" else write_csv)(audit_id, store.load_findings(db, audit_id, statuses), sys.stdout)
+    found = with_remedies(store.load_findings(db, audit_id, statuses), shipped_remedies())
+    (write_json if fmt == "json" else write_csv)(audit_id, found, sys.stdout)
 
 
 @cli.command()

@@ -89,6 +89,7 @@ def _finding_row(audit_id: int, f: Finding) -> dict:
         "looked_for": f.looked_for,
         "looked_where": f.looked_where,
         "count": f.count,
+        "remedy": f.remedy,
         "change": f.change,
         "legal_basis": json.dumps(list(f.legal_basis), ensure_ascii=False),
         "coverage": json.dumps({str(k): v for k, v in f.coverage.items()}),
@@ -103,6 +104,7 @@ def _finding(row: dict) -> Finding:
         looked_for=row["looked_for"] or "", looked_where=row["looked_where"] or "", count=row.get("count"),
         legal_basis=tuple(json.loads(row.get("legal_basis") or "[]")), change=row.get("change"),
         coverage={int(k): v for k, v in json.loads(row.get("coverage") or "{}").items()},
+        remedy=row.get("remedy") or "",
     )
 
 

@@ -246,6 +246,13 @@ def m010_unattended(db: sqlite_utils.Database) -> None:
     db["unit_results"].add_column("undetermined", int)
 
 
+@MIGRATIONS()
+def m011_finding_remedy(db: sqlite_utils.Database) -> None:
+    # The rule's 整改建议 as it stood when the audit ran: a later edit of the rule file must not
+    # rewrite what an earlier report told a unit to do.
+    db["findings"].add_column("remedy", str)
+
+
 def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) -> sqlite_utils.Database:
     """Open a zwgk database.
 
