@@ -9,7 +9,7 @@ import click
 
 from audits.cli import (
     EXIT_NOT_PUBLISHED, check_as_of, check_db_path, check_units, cli, db_option, fail, force_as_of_option,
-    load_plan_or_fail, parse_date, parse_overrides, unit_ids_option, units_option, verbose_option,
+    load_plan_or_fail, open_existing_db, parse_date, parse_overrides, unit_ids_option, units_option, verbose_option,
 )
 from audits.cli.auditing import do_audit
 from audits.cli.crawling import crawl_or_fail, echo_summary
