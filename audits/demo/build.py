@@ -196,8 +196,12 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     plan_titles = [f"{nm}国土空间总体规划（2021-2035年）", f"{nm}“十四五”交通运输专项规划"]
     if "plan:十四五规划纲要" not in defects:
         plan_titles.insert(0, f"{nm}国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
-    reposted = ([lookalikes.repost_outline(b, "/zwgk/ghjh/", zw + [("规划计划", "/zwgk/ghjh/index.html")])]
-                if defects.get("plan:十四五规划纲要") == "repost" else [])
+    ghjh = zw + [("规划计划", "/zwgk/ghjh/index.html")]
+    reposted = [lookalikes.repost_outline(b, "/zwgk/ghjh/", ghjh)] if defects.get("plan:十四五规划纲要") == "repost" else []
+    for item, kind, word in (("plan:国土空间规划", "land_plan_draft", "国土空间"), ("plan:专项规划", "special_plan_draft", "专项规划")):
+        if defects.get(item) == "draft":  # the plan replaced by its draft for comment
+            plan_titles = [t for t in plan_titles if word not in t]
+            reposted += lookalikes.titled(b, "/zwgk/ghjh/", ghjh, lookalikes.entries(kind, nm, u.name))
     _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40, extra=reposted)
     fin_titles = [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"]
     if defects.get("budget:2021") == "lookalike":
@@ -221,7 +225,10 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     if "debt:fields" in defects:
         debt = debt.replace("，利率3.25%", "")
     _column(b, "/zwgk/zfzw/", "政府债务", zw, [f"{nm}2021年政府债务限额和余额情况"], 60, text=debt)
-    _column(b, "/zwgk/hmhn/", "惠民惠农", zw, ["2021年惠民惠农财政补贴资金发放情况公示", "2021年耕地地力保护补贴发放名单"], 25)
+    about_hmhn = defects.get("hmhn") == "about"  # only a clean-up campaign's notice and meeting
+    _column(b, "/zwgk/hmhn/", "惠民惠农", zw, [] if about_hmhn else ["2021年惠民惠农财政补贴资金发放情况公示", "2021年耕地地力保护补贴发放名单"],
+            25, extra=lookalikes.titled(b, "/zwgk/hmhn/", zw + [("惠民惠农", "/zwgk/hmhn/index.html")],
+                                        lookalikes.entries("hmhn_about", nm, u.name)) if about_hmhn else ())
     _column(b, "/zwgk/yqfk/", "疫情防控", home, [f"{nm}新冠疫苗接种安排（第{n}期）" for n in range(6, 0, -1)],
             60 if stale else 3, step=5)
     _column(b, "/hdjl/hygz/", "回应关切", home, ["关于群众反映小区供水问题的回应", "关于学位分配问题的回应"], 40, step=60)
@@ -243,7 +250,10 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
         jc = _build_jc(b, defects)
     if u.kind == "municipal-government":
         issues = [f"{u.name}公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
-        _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if "gb:政府公报" in defects else 50, step=90)
+        stale_gb = "gb:政府公报" in defects  # a fresh subscription notice over stale issues
+        _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if stale_gb else 50, step=90,
+                extra=lookalikes.titled(b, "/zwgk/zfgb/", home + [("政府公报", "/zwgk/zfgb/index.html")],
+                                        lookalikes.entries("gazette_notice", nm, u.name)) if stale_gb else ())
     for name, path in blank:
         b.list_page(path + "index.html", name, zw + [(name, None)], [])
     _build_xxgk(b, defects, xxgk_root, zw, jc=jc)
@@ -316,7 +326,8 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         b.article(guide_items[0][1], guide_items[0][0], zl_crumbs + [("政府信息公开指南", root + "zn/index.html")],
                   guide_items[0][2], text)
     _column(b, root + "zd/", "政府信息公开制度", zl_crumbs,
-            ["政府信息公开保密审查制度", "政府信息公开申请办理制度"], 300, step=40)
+            ["政府信息公开保密审查制度", "政府信息公开申请办理制度"], 300, step=40,
+            empty=defects.get("zl:政府信息公开制度") == "empty")
     fd_items = _items(b, root + "fdzdgknr/", ["机构职能", "领导信息", "权责清单", "人事信息"], 30, step=40)
     api: list[str] = []
     if gkml:
@@ -371,6 +382,8 @@ def _build_xxgk(b: Builder, defects: dict[str, str], root: str, parent: list[tup
         body = body.split("</h1>", 1)[1]  # article() writes the title itself
         b.article(h, t, crumbs, dd, body)
     ysq = [("政府信息公开申请表", f"{root}ysqgk/form.html", b.d(400)), ("依申请公开办理流程", f"{root}ysqgk/flow.html", b.d(400))]
+    if defects.get("zl:依申请公开") == "empty":
+        ysq = []  # the column is there, with neither form nor procedure
     b.list_page(root + "ysqgk/index.html", "依申请公开", zl_crumbs + [("依申请公开", None)], ysq)
     for t, h, dd in ysq:
         b.article(h, t, zl_crumbs + [("依申请公开", root + "ysqgk/index.html")], dd,
@@ -404,14 +417,23 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     cols: list[tuple[str, str]] = []
     nm = u.short_name.removeprefix("市")
     tz_titles = [f"{u.name}关于做好{x}工作的通知" for x in ("年度考核", "安全生产", "信息报送", "节假日值班")]
-    if u.id in PUBLIC_ENTERPRISE:
+    tz_extra = []
+    if u.id in PUBLIC_ENTERPRISE and defects.get("gqsy") == "repost":
+        tz_extra = lookalikes.titled(b, base + "tzgg/", home + [("通知公告", base + "tzgg/index.html")],
+                                     lookalikes.entries("gqsy_repost", nm, u.name))
+    elif u.id in PUBLIC_ENTERPRISE:
         tz_titles.append(f"{nm}领域公共企事业单位信息公开工作情况")
-    notices = _column(b, base + "tzgg/", "通知公告", home, tz_titles, 4, step=20)
+    notices = _column(b, base + "tzgg/", "通知公告", home, tz_titles, 4, step=20, extra=tz_extra)
     cols.append(("通知公告", base + "tzgg/index.html"))
     p_titles = [f"{u.name}行政规范性文件管理办法", f"{u.name}2021年工作要点"]
+    p_extra = []
     if u.id in MARKET_LEADS:
         p_titles += ["关于转发《市场准入负面清单（2020年版）》的通知", "建设高标准市场体系行动方案落实举措"]
-    policies = _column(b, base + "zcwj/", "政策文件", home, p_titles, 30, step=30)
+        if defects.get("mkt:落实举措") == "repost":  # the national plan reposted instead of own measures
+            p_titles.pop()
+            p_extra = lookalikes.titled(b, base + "zcwj/", home + [("政策文件", base + "zcwj/index.html")],
+                                        lookalikes.entries("mkt_repost", nm, u.name))
+    policies = _column(b, base + "zcwj/", "政策文件", home, p_titles, 30, step=30, extra=p_extra)
     cols.append(("政策文件", base + "zcwj/index.html"))
     if defects.get("column:政策解读") == "empty":
         b.list_page(base + "zcjd/index.html", "政策解读", home + [("政策解读", None)], [])
@@ -421,10 +443,13 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
         b.article(jd[0][1], jd[0][0], home + [("政策解读", base + "zcjd/index.html")], jd[0][2],
                   "<p>解读：背景、目的和主要内容。</p>", related=[(f"政策原文：{policies[0][0]}", policies[0][1])])
     cols.append(("政策解读", base + "zcjd/index.html"))
-    fin_titles = [f"{u.name}2020年部门决算"]
+    final_notice = defects.get("final:2020") == "notice"  # a notice and an older year instead of 2020's
+    fin_titles = [] if final_notice else [f"{u.name}2020年部门决算"]
     if "budget:2021:部门预算" not in defects:
         fin_titles.insert(0, f"{u.name}2021年部门预算")
-    _column(b, base + "czyjs/", "财政预决算", home, fin_titles, 140, step=100)
+    _column(b, base + "czyjs/", "财政预决算", home, fin_titles, 140, step=100,
+            extra=lookalikes.titled(b, base + "czyjs/", home + [("财政预决算", base + "czyjs/index.html")],
+                                    lookalikes.entries("final_notice", nm, u.name)) if final_notice else ())
     cols.append(("财政预决算", base + "czyjs/index.html"))
     if "column:法律法规" not in defects:
         _column(b, base + "flfg/", "法律法规", home, ["中华人民共和国政府信息公开条例", f"{nm}相关法律法规汇编"], 200, step=100)
@@ -441,7 +466,10 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
         _column(b, base + "agws/", "爱国卫生", home, ["梅州市2021年爱国卫生运动工作方案"], 45)
         cols += [("疫情防控", base + "yqfk/index.html"), ("爱国卫生", base + "agws/index.html")]
     # Task 22 asks every department (市直各单位) to respond to public concerns.
-    _column(b, base + "hygz/", "回应关切", home, [f"关于{nm}领域群众关切问题的回应"], 50)
+    hygz_notice = defects.get("hygz") == "notice"  # the last response long ago, a fresh notice on top
+    _column(b, base + "hygz/", "回应关切", home, [f"关于{nm}领域群众关切问题的回应"], 250 if hygz_notice else 50,
+            extra=lookalikes.titled(b, base + "hygz/", home + [("回应关切", base + "hygz/index.html")],
+                                    lookalikes.entries("hygz_notice", nm, u.name)) if hygz_notice else ())
     cols.append(("回应关切", base + "hygz/index.html"))
     if u.id in MARKET_LEADS:
         empty = defects.get("column:行政执法公示") == "empty"

@@ -99,3 +99,53 @@ def pooled_debt_words(b: Builder, nm: str, column: str, crumbs: list) -> list[It
                   lookalike="别处的“利率”“偿还资金来源”字样，不是债务信息")
         out.append((title, path, date))
     return out
+
+
+def titled(b: Builder, column: str, crumbs: list, entries: list[tuple[str, int, str, str]],
+           issuer: str = "") -> list[Item]:
+    """Look-alike articles in a column: (title, days before as-of, body, what it imitates)."""
+    out = []
+    for i, (title, days_ago, body, why) in enumerate(entries):
+        date = b.d(days_ago)
+        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_la{i + 1}.html"
+        b.article(path, title, crumbs, date, f"<p>{body}</p>", issuer=issuer, lookalike=why)
+        out.append((title, path, date))
+    return out
+
+
+def entries(kind: str, nm: str, name: str) -> list[tuple[str, int, str, str]]:
+    """The look-alikes a defect state plants, by kind (see defects.yaml)."""
+    return {
+        # FIN-002: the notice on publishing final accounts, and an older year's
+        "final_notice": [
+            (f"关于做好2020年度部门决算公开工作的通知", 100, "请各单位在批复后20日内公开2020年度部门决算。", "关于公开决算的通知，不是决算"),
+            (f"{name}2019年部门决算", 450, "2019年部门决算全文见附件。", "2019年的决算，不是2020年的")],
+        # FIN-004: a clean-up campaign's notice and its meeting, not the payments
+        "hmhn_about": [
+            ("关于开展惠民惠农财政补贴资金“一卡通”专项治理的通知", 40, "各镇、各有关部门：现就开展专项治理工作通知如下。",
+             "部署专项治理的通知，不是补贴信息"),
+            (f"{nm}召开惠民惠农财政补贴资金“一卡通”专项治理工作推进会", 20, "会议听取了各镇工作进展汇报。",
+             "推进会新闻，不是补贴信息")],
+        # GB-002: a subscription notice in a stale gazette column
+        "gazette_notice": [
+            (f"关于征订2022年《{name}公报》的通知", 15, "欢迎各单位和社会各界订阅。", "公报征订通知，不是新一期公报")],
+        # HY-002: a notice collecting concerns over stale responses
+        "hygz_notice": [
+            (f"关于开展2021年{nm}领域群众关切问题征集活动的通知", 10, "欢迎社会各界通过留言等方式反映关切问题。",
+             "征集关切问题的通知，不是回应")],
+        # MKT-002: the State Council's plan reposted, not the unit's own measures
+        "mkt_repost": [
+            ("转发国务院办公厅关于印发建设高标准市场体系行动方案的通知", 60, "现将《建设高标准市场体系行动方案》转发给你们，请认真贯彻执行。",
+             "转发的国家行动方案，不是本单位的落实举措")],
+        # PLAN-002 / PLAN-003: drafts for comment, not the plans
+        "land_plan_draft": [
+            (f"{nm}国土空间总体规划（2021-2035年）（征求意见稿）", 90, "现将规划草案公开征求意见，意见反馈截止日期见正文。",
+             "征求意见稿，不是规划")],
+        "special_plan_draft": [
+            (f"关于征求《{nm}“十四五”交通运输专项规划（征求意见稿）》意见的公告", 130, "现公开征求社会公众意见。",
+             "征求意见公告，不是规划")],
+        # YSQ-005: the national 制定办法 reposted, not the department's own work
+        "gqsy_repost": [
+            ("转发国务院办公厅关于印发公共企事业单位信息公开规定制定办法的通知", 120, "现将《公共企事业单位信息公开规定制定办法》转发给你们。",
+             "转发的国家制定办法，不是本部门的工作情况")],
+    }[kind]

@@ -128,8 +128,7 @@ def _date(value: Any) -> dt.date | None:
 
 SELECTOR_KEYS = {
     "title", "title_any", "text_any", "text_all", "column", "column_any", "url", "kind",
-    "attachment", "doc_number", "doc_type", "about",
-}
+    "attachment", "doc_number", "doc_type", "about", "has_content"}
 
 
 def select(pages: Iterable[PageRecord], where: dict[str, Any]) -> list[PageRecord]:
@@ -188,6 +187,9 @@ def _compile(where: dict[str, Any]) -> list[Callable[[PageRecord], bool]]:
     if "text_all" in where:
         all_words = _as_list(where["text_all"])
         checks.append(lambda p: all(k in p.text or k in p.title for k in all_words))
+    if where.get("has_content"):
+        # a column page counts only when it lists something (an empty column is a label, not content)
+        checks.append(lambda p: p.kind != "list" or bool(p.list_items))
     if "attachment" in where:
         wanted = frozenset(_as_list(where["attachment"]))
         checks.append(lambda p: any(link.attachment in wanted for link in p.links))

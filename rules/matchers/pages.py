@@ -95,7 +95,8 @@ def match_column(spec: dict, ctx: Context) -> Result:
     return Result("pass", f"栏目存在，共 {len(items)} 条", evidence)
 
 
-def _target_verdict(link, targets: dict[str, PageRecord], hosts: list[str], title_search) -> tuple[str, str]:
+def _target_verdict(link, targets: dict[str, PageRecord], hosts: list[str], title_search,
+                    not_empty: bool = False) -> tuple[str, str]:
     """(good | dead | unsure | wrong, why) for where a required link leads."""
     host = (urlsplit(link.to_url).hostname or "").lower()
     if not link.in_scope:
@@ -114,16 +115,23 @@ def _target_verdict(link, targets: dict[str, PageRecord], hosts: list[str], titl
     target = targets.get(link.to_url)
     if title_search and not (target and title_search(f"{target.title} {target.column}")):
         return "wrong", f"目标页面「{target.title if target else ''}」不是预期的页面"
+    if not_empty and target is not None and target.kind == "list" and not target.list_items:
+        # a column page with nothing in it: the label leads nowhere useful (no form, no entry)
+        if target.script_built and not target.rendered:
+            return "unsure", f"目标栏目「{target.title}」由脚本生成，未渲染无法判断"
+        return "wrong", f"目标栏目「{target.title}」为空"
     return "good", "目标可访问"
 
 
-@matcher("link", params=("on", "where", "anchor", "url", "expect_hosts", "target_title"), selectors=("where",),
+@matcher("link", params=("on", "where", "anchor", "url", "expect_hosts", "target_title", "target_not_empty"),
+         selectors=("where",),
          regexes=("anchor", "url", "target_title"))
 def match_link(spec: dict, ctx: Context) -> Result:
     """A link whose anchor and/or URL matches, on the home page or on any page, that leads
     somewhere alive and expected: an in-site target must have been fetched without error (and,
     with `target_title`, be a page of that kind); with `expect_hosts`, the target's host must be
-    one of them. A label alone never passes when its target is dead."""
+    one of them; with `target_not_empty`, an in-site column it leads to must list something. A
+    label alone never passes when its target is dead."""
     on = spec.get("on", "home")
     if on == "home":
         pages = [ctx.unit_pages.home] if ctx.unit_pages.home else []
@@ -148,7 +156,7 @@ def match_link(spec: dict, ctx: Context) -> Result:
                 continue
             if url_search and not url_search(link.to_url):
                 continue
-            verdict, why = _target_verdict(link, targets, hosts, title_search)
+            verdict, why = _target_verdict(link, targets, hosts, title_search, bool(spec.get("target_not_empty")))
             if verdict == "good":
                 return Result("pass", f"找到链接「{link.anchor}」，{why}",
                               (evidence_of(page, f"{link.anchor} → {link.to_url}（{why}）"),))
