@@ -21,6 +21,7 @@ from crawler.units import Unit
 from rules.engine import evaluate_unit
 from rules.loader import Rule
 from rules.matchers import spec_matchers
+from rules.matchers.copying import own_narratives
 from rules.model import Finding, UnitInfo
 from rules.vocab import FINDING_STATUSES, NETWORK_FAILURE_STATUSES, UNREACHABLE_STATUSES
 
@@ -98,8 +99,16 @@ def _audit_units(db, audit_id, previous, crawl_id, audited, registry, rules, as_
     findings: list[Finding] = []
     documents = []
     results = []
-    for unit, (unit_findings, reachable, unit_documents) in zip(
-            audited, _evaluate_units(db, crawl_id, audited, registry, rules, as_of, plan, finished, workers)):
+    # Rules comparing units (AR-007) run once every unit's own reports are read: a second pass
+    # over each unit's report pages, with every other unit's report narratives at hand.
+    local, across = split_rules(rules)
+    evaluated = list(_evaluate_units(db, crawl_id, audited, registry, local, as_of, plan, finished, workers,
+                                     gather=bool(across)))
+    peers = tuple(n for *_, narratives in evaluated for n in narratives)
+    for (unit_findings, _, _, view, _) in evaluated:
+        if view is not None:
+            unit_findings += evaluate_unit(across, dataclasses.replace(view, peer_reports=peers), as_of, plan)
+    for unit, (unit_findings, reachable, unit_documents, _, _) in zip(audited, evaluated):
         documents.extend((unit.id, d) for d in unit_documents)
         home = homes.get(unit.id)
         outage = degraded and not reachable and home in NETWORK_FAILURE_STATUSES
@@ -133,12 +142,36 @@ def _audit_units(db, audit_id, previous, crawl_id, audited, registry, rules, as_
     return audit_id
 
 
-def _evaluate(db, crawl_id, info, registry, finished, rules, as_of, plan) -> tuple[list[Finding], bool, list]:
-    """A unit's findings, whether it was reachable, and the documents the audit read on its site."""
-    unit_pages = store.load_unit_pages(db, crawl_id, info, finished=finished, needs=page_needs(rules),
-                                       registry=registry)
+def _evaluate(db, crawl_id, info, registry, finished, rules, as_of, plan, gather: bool = False) -> tuple:
+    """A unit's findings, whether it was reachable, the documents the audit read on its site and,
+    with `gather`, its home and annual-report pages (for rules comparing units) and its own
+    reports' narratives (what other units' are compared with)."""
+    needs = page_needs(rules) | ({"report_sources"} if gather else set())
+    unit_pages = store.load_unit_pages(db, crawl_id, info, finished=finished, needs=needs, registry=registry)
     findings = evaluate_unit(list(rules), unit_pages, as_of, plan)
-    return findings, unit_pages.reachable, list(unit_pages.documents.values())
+    view, narratives = None, ()
+    if gather:
+        docs = unit_pages.documents
+        view = dataclasses.replace(unit_pages, pages=tuple(
+            p for p in unit_pages.pages if p.kind == "home" or getattr(docs.get(p.url), "doc_type", None) == "年度报告"))
+        narratives = own_narratives(view)
+    return findings, unit_pages.reachable, list(unit_pages.documents.values()), view, narratives
+
+
+def split_rules(rules: Sequence[Rule]) -> tuple[list[Rule], list[Rule]]:
+    """(rules judged on one unit's pages, rules that also need other units' reports)."""
+    across = [r for r in rules if r.evidence and any("peer_reports" in m.needs for m in spec_matchers(r.evidence))
+              and _compares_peers(r.evidence)]
+    return [r for r in rules if r not in across], across
+
+
+def _compares_peers(spec) -> bool:
+    """Whether a rule's evidence asks for a comparison with other units (`peers: true`)."""
+    if isinstance(spec, dict):
+        return bool(spec.get("peers")) or any(_compares_peers(v) for v in spec.values())
+    if isinstance(spec, list):
+        return any(_compares_peers(v) for v in spec)
+    return False
 
 
 def page_needs(rules: Sequence[Rule]) -> frozenset[str]:
@@ -163,18 +196,18 @@ def usable_cpus() -> int:
 
 
 def _evaluate_units(db, crawl_id, units, registry, rules, as_of, plan, finished,
-                    workers) -> Iterator[tuple[list[Finding], bool, list]]:
-    """(findings, reachable, documents) per unit, in the order of `units`."""
+                    workers, gather: bool = False) -> Iterator[tuple]:
+    """_evaluate's answer per unit, in the order of `units`."""
     if workers <= 1:
         for unit in units:
-            yield _evaluate(db, crawl_id, unit.info, registry, finished, rules, as_of, plan)
+            yield _evaluate(db, crawl_id, unit.info, registry, finished, rules, as_of, plan, gather)
         return
     # spawn, not fork: under `zwgk run` this process has run Scrapy's threads, and forking a
     # threaded process can copy a held lock into the child
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start,
                              initargs=(os.getpid(), store.db_file(db), list(rules), plan, finished, as_of,
                                        registry)) as pool:
-        yield from pool.map(_worker_evaluate, [(crawl_id, u.info) for u in units])
+        yield from pool.map(_worker_evaluate, [(crawl_id, u.info, gather) for u in units])
 
 
 _WORKER: dict = {}
@@ -197,10 +230,10 @@ def _worker_start(parent: int, path: str, rules, plan, finished: bool, as_of: dt
     _WORKER.update(db=db, rules=rules, plan=plan, finished=finished, as_of=as_of, registry=registry)
 
 
-def _worker_evaluate(job: tuple[int, UnitInfo]) -> tuple[list[Finding], bool, list]:
-    crawl_id, info = job
+def _worker_evaluate(job: tuple[int, UnitInfo, bool]) -> tuple:
+    crawl_id, info, gather = job
     w = _WORKER
-    return _evaluate(w["db"], crawl_id, info, w["registry"], w["finished"], w["rules"], w["as_of"], w["plan"])
+    return _evaluate(w["db"], crawl_id, info, w["registry"], w["finished"], w["rules"], w["as_of"], w["plan"], gather)
 
 
 def change_of(status: str, previous: str | None) -> str | None:

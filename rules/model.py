@@ -149,6 +149,9 @@ class UnitPages:
     crawl_finished: bool = True
     limits: tuple[str, ...] = ()  # CRAWL_LIMITS words: why this unit's crawl may have missed pages
     registry: tuple[UnitInfo, ...] = ()  # every audited unit: issuers are resolved against them
+    # Other units' annual-report narratives, (unit id, year, url, title, narrative), for rules that
+    # compare across units (AR-007); the audit gathers them from every unit's own reports first.
+    peer_reports: tuple[tuple[str, int, str, str, str], ...] = ()
 
     @cached_property
     def documents(self) -> dict:

@@ -20,8 +20,10 @@ T3_LABELS = [
     ("total", "（七）总计"), ("carried_out", "四、结转下年度继续办理"),
 ]
 RESULTS = [k for k, _ in T3_LABELS[2:23]]
-# "copied": the report's narrative is the previous year's (AR-006); every other flaw is within one report.
-FLAWS = ("identity", "result_sum", "row_sum", "table4", "prose", "placeholder", "section", "copied")
+# "copied": the report's narrative is the previous year's (AR-006); "template": it is a model
+# report's, word for word, as another unit's may be too (AR-007); every other flaw is within one report.
+TEMPLATE_NAME = "政府信息公开工作年度报告范本"
+FLAWS = ("identity", "result_sum", "row_sum", "table4", "prose", "placeholder", "section", "copied", "template")
 
 # Narrative of the sample reports (AR-006 compares a unit's consecutive reports): one sentence per
 # slot, chosen per unit and year. No digits, so AR-004's prose-versus-table figures stay the
@@ -134,7 +136,8 @@ def report_html(unit_name: str, year: int, numbers: dict, flaw: str | None = Non
         rows.append(f"<tr><td colspan=\"3\">{html.escape(label)}</td>{cells}</tr>")
     t4_cells = "".join(f"<td>{v}</td>" for v in t4)
     fifth = "五、存在的主要问题及整改措施" if flaw == "section" else "五、存在的主要问题及改进情况"
-    overview, problems = narrative(unit_name, year - 1 if flaw == "copied" else year)
+    overview, problems = narrative(TEMPLATE_NAME if flaw == "template" else unit_name,
+                                   year - 1 if flaw == "copied" else year)
     return (
         f"<h1>{html.escape(unit_name)}{year}年政府信息公开工作年度报告</h1>"
         f"<p>{period}。</p>"

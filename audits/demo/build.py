@@ -483,10 +483,9 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     if defects.get("link:咨询") == "phone_only":
         # A phone number printed as a link to a contact page: not a consultation channel.
         consult = b.a(base, base + "lxwm.html", f"咨询电话：0753-{u.footer['phone']}", links)
-        b.page(base + "lxwm.html", "联系我们", home + [("联系我们", None)],
-               f"<h1>联系我们</h1><p>地址：{html.escape(u.name)}办公楼</p><p>电话：0753-{u.footer['phone']}</p>",
-               kind="article", links=[])
-        b.site.resources[b.served(base + "lxwm.html")].lookalike = "印成链接的咨询电话，不是咨询渠道"
+        b.article(base + "lxwm.html", "联系我们", home, b.d(300),
+                  f"<p>地址：{html.escape(u.name)}办公楼</p><p>电话：0753-{u.footer['phone']}</p>",
+                  lookalike="印成链接的咨询电话，不是咨询渠道")
     else:
         consult = b.a(base, "/hdjl/wmly/index.html", "咨询投诉", links)
     # the section's 政府信息公开 专栏, entered from its home page as on a portal

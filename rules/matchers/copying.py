@@ -1,4 +1,5 @@
-"""The `annual_report_copy` matcher: a unit's annual report must not repeat its previous one.
+"""The `annual_report_copy` matcher: a unit's annual report must not repeat its previous one
+(`previous_year`), nor another unit's report of the same year (`peers`).
 
 国办公开办函〔2021〕30号 asks for reports that are not 内容雷同. Both reports are found through the
 document layer (rules/documents.py): type 年度报告, the right subject year, issued by the unit —
@@ -13,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from rules.documents import is_own
 from rules.matchers.base import MAX_EVIDENCE, Context, matcher
 from rules.matchers.documents import documents_matching
 from rules.matchers.reports import _report_of
-from rules.model import PageRecord, Result, evidence_of
+from rules.model import Evidence, PageRecord, Result, UnitPages, evidence_of
 
 if TYPE_CHECKING:
     from rules.annual_report import AnnualReport
@@ -42,10 +44,29 @@ def narrative(page: PageRecord, report: AnnualReport, ignore: list[str]) -> str:
     if report.source == "html" and page.text:
         pieces = [p for p in pieces if p in page.text]
     # PDF text wraps lines inside words: runs are joined, as in rules.annual_report._shingles.
-    text = "".join("".join(_CJK.findall(p)) for p in pieces)
-    for phrase in sorted({"".join(_CJK.findall(p)) for p in [*_format_phrases(), *ignore]} - {""}, key=len, reverse=True):
+    return cut("".join("".join(_CJK.findall(p)) for p in pieces), [*_format_phrases(), *ignore])
+
+
+def cut(text: str, phrases: list[str]) -> str:
+    """`text` with each phrase replaced by _CUT, longest first."""
+    for phrase in sorted({"".join(_CJK.findall(p)) for p in phrases} - {""}, key=len, reverse=True):
         text = text.replace(phrase, _CUT)
     return text
+
+
+def own_narratives(unit_pages: UnitPages) -> tuple[tuple[str, int, str, str, str], ...]:
+    """(unit id, year, url, title, narrative) of each readable annual report of the unit's own
+    (as the document layer reads it): what other units' reports are compared with (AR-007)."""
+    unit, docs, out = unit_pages.unit, unit_pages.documents, []
+    for page in unit_pages.pages:
+        doc = docs.get(page.url)
+        if (doc is None or doc.doc_type != "年度报告" or not doc.subject_year
+                or (doc.issuer is not None and not is_own(doc, unit))):
+            continue
+        page, report = _report_of([page])
+        if report is not None:
+            out.append((unit.id, doc.subject_year, page.url, page.title, narrative(page, report, [])))
+    return tuple(out)
 
 
 def _shingles(text: str, k: int = 4) -> set[str]:
@@ -75,6 +96,8 @@ def _reports(ctx: Context, year: int, where: dict) -> list[tuple[PageRecord, Ann
 
 
 def _check_copy_params(params: dict, err, here: str) -> None:
+    if ("previous_year" in params) == bool(params.get("peers")):
+        raise err(here, "give previous_year (against the unit's own earlier report) or peers: true (against other units')")
     threshold = params.get("threshold")
     if not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
         raise err(f"{here}.threshold", "must be a share between 0 and 1")
@@ -82,16 +105,21 @@ def _check_copy_params(params: dict, err, here: str) -> None:
         raise err(f"{here}.min_chars", "must be a whole number of Chinese characters")
 
 
-@matcher("annual_report_copy", params=("year", "previous_year", "threshold", "min_chars", "ignore", "where"),
-         required=("year", "previous_year", "threshold", "min_chars"), selectors=("where",),
-         needs=frozenset({"report_sources"}), basis="国办公开办函〔2021〕30号", validate=_check_copy_params)
+@matcher("annual_report_copy", params=("year", "previous_year", "peers", "threshold", "min_chars", "ignore", "where"),
+         required=("year", "threshold", "min_chars"), selectors=("where",),
+         needs=frozenset({"report_sources", "peer_reports"}), basis="国办公开办函〔2021〕30号",
+         validate=_check_copy_params)
 def match_annual_report_copy(spec: dict, ctx: Context) -> Result:
-    """The unit's report about `year` does not repeat its report about `previous_year` beyond
-    `threshold` (share of its narrative); `min_chars`: the least narrative worth comparing."""
-    year, previous = int(spec["year"]), int(spec["previous_year"])
+    """The unit's report about `year` does not repeat its report about `previous_year` (or, with
+    `peers`, another unit's report about `year`) beyond `threshold` (share of its narrative);
+    `min_chars`: the least narrative worth comparing."""
+    year = int(spec["year"])
     threshold, least = float(spec["threshold"]), int(spec["min_chars"])
     ignore = list(spec.get("ignore") or [])
     where = spec.get("where") or {}
+    if spec.get("peers"):
+        return _against_peers(ctx, year, threshold, least, ignore, where)
+    previous = int(spec["previous_year"])
     current, earlier = _reports(ctx, year, where), _reports(ctx, previous, where)
     missing = [f"{y}年" for y, found in ((previous, earlier), (year, current)) if not found]
     if missing:
@@ -113,3 +141,36 @@ def match_annual_report_copy(spec: dict, ctx: Context) -> Result:
         return Result("fail", f"{figure}：照抄上年报告", evidence, f"{year}年报告正文与{previous}年报告的重复比例",
                       page.url)
     return Result("pass", figure, evidence)
+
+
+def _against_peers(ctx: Context, year: int, threshold: float, least: int, ignore: list[str], where: dict) -> Result:
+    """The unit's report about `year` against every other unit's report about `year`."""
+    unit = ctx.unit_pages.unit
+    current = _reports(ctx, year, where)
+    if not current:
+        return Result("unknown", f"未取得本单位{year}年年度报告（或其正文无法读取），无法与其他单位比对（是否按期发布见 AR-001）",
+                      (), f"本单位{year}年年度报告")
+    mine = [(p, narrative(p, r, ignore)) for p, r in current]
+    short = [(p, n) for p, n in mine if _chars(n) < least]
+    if short:
+        evidence = tuple(evidence_of(p, f"{p.title}｜叙述性正文 {_chars(n)} 字") for p, n in short[:MAX_EVIDENCE])
+        return Result("unknown", f"年度报告叙述性正文不足 {least} 字（表格、数字和固定标题不计），无法判断是否雷同",
+                      evidence, f"{year}年年度报告的叙述性正文")
+    # another unit's report of the year, or of the year before (copied when this year's was due)
+    peers = [(uid, url, title, cut(n, ignore)) for uid, y, url, title, n in ctx.unit_pages.peer_reports
+             if y in (year, year - 1) and uid != unit.id]
+    peers = [p for p in peers if _chars(p[3]) >= least]
+    if not peers:
+        return Result("unknown", f"没有其他单位的{year - 1}、{year}年年度报告可供比对", (), f"其他单位的{year}年年度报告")
+    page, (uid, url, title, share) = max(
+        ((p, max(((uid, url, title, similarity(n, m)) for uid, url, title, m in peers), key=lambda x: x[3]))
+         for p, n in mine), key=lambda x: x[1][3])
+    names = {u.id: u.name for u in ctx.unit_pages.registry}
+    other = names.get(uid, uid)
+    figure = (f"{year}年报告叙述性正文有 {share:.0%} 与{other}的「{title}」相同（阈值 {threshold:.0%}；"
+              f"已与 {len(peers)} 份其他单位报告比对）")
+    evidence = (evidence_of(page, f"{page.title}｜{figure}"), Evidence(url=url, excerpt=f"{other}：{title}"))
+    if share >= threshold:
+        return Result("fail", f"{figure}：与其他单位报告雷同", evidence, f"{year}年报告正文与其他单位同年报告的重复比例",
+                      page.url)
+    return Result("pass", figure, evidence[:1])

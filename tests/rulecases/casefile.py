@@ -41,13 +41,23 @@ def page_from_dict(d: dict) -> PageRecord:
     )
 
 
-def unit_pages(doc: dict, pages: list[dict]) -> UnitPages:
-    unit = doc.get("unit", {})
-    return UnitPages(
-        unit=UnitInfo(id=unit.get("id", "test-unit"), name=unit.get("name", "测试单位"), kind=unit.get("kind", "county"),
-                      names=tuple(unit.get("names", ()))),
-        pages=tuple(page_from_dict(p) for p in pages),
-    )
+def _unit_info(unit: dict, default_id: str = "test-unit") -> UnitInfo:
+    return UnitInfo(id=unit.get("id", default_id), name=unit.get("name", "测试单位"), kind=unit.get("kind", "county"),
+                    names=tuple(unit.get("names", ())))
+
+
+def unit_pages(doc: dict, pages: list[dict], peers: dict | None = None) -> UnitPages:
+    """The unit's pages; `peers` ({unit id: {name, kind, pages}}): other units whose own annual
+    reports the audit would hand to cross-unit rules (AR-007), read as the audit reads them."""
+    from rules.matchers.copying import own_narratives
+
+    me = _unit_info(doc.get("unit", {}))
+    infos = {uid: _unit_info(p, uid) for uid, p in (peers or {}).items()}
+    registry = (me, *infos.values()) if infos else ()
+    others = [UnitPages(unit=infos[uid], pages=tuple(page_from_dict(x) for x in p.get("pages", ())), registry=registry)
+              for uid, p in (peers or {}).items()]
+    return UnitPages(unit=me, pages=tuple(page_from_dict(p) for p in pages), registry=registry,
+                     peer_reports=tuple(r for o in others for r in own_narratives(o)))
 
 
 def load_case_files() -> dict[str, dict]:

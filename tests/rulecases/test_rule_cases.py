@@ -25,7 +25,7 @@ def test_case(rid, name, case):
     assert doc["rule"] == rid, "a case file is named after its rule"
     rule = RULES[rid]
     as_of = dt.date.fromisoformat(str(doc.get("as_of", "2021-12-20")))
-    result = evaluate_rule(rule, unit_pages(doc, case["pages"]), as_of)
+    result = evaluate_rule(rule, unit_pages(doc, case["pages"], case.get("peers", doc.get("peers"))), as_of)
     assert result.status == case["expect"], result.detail
     # `detail_has`: the reason a person reads must be the right one, not just the status.
     assert case.get("detail_has", "") in result.detail, result.detail
