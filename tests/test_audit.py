@@ -25,11 +25,12 @@ def audited(crawled):
 TRUTH = load_truth()
 
 
-def expected_status(truth: dict, unit: str, rule: str, status: str, rendered: set[str] = frozenset()) -> str:
+def expected_status(truth: dict, unit: str, rule: str, status: str, rendered: set[str] = frozenset(),
+                    audited: set[str] | None = None) -> str:
     """What the ground truth (audits/demo/truth.yaml + the planted defects) says a finding must
     be; `rendered`: units whose JS lists were rendered. Never a default: a finding truth does not
     expect of the unit gets an expectation no status equals."""
-    return expected_findings(truth, rendered, TRUTH).get((unit, rule), f"no {rule} finding expected of {unit}")
+    return expected_findings(truth, rendered, TRUTH, audited).get((unit, rule), f"no {rule} finding expected of {unit}")
 
 
 def test_findings_match_the_ground_truth_exactly(audited):

@@ -75,8 +75,9 @@ def test_gkmlpt_api_is_read_without_a_browser(sample_server, tmp_path):
     api = next(db.query("SELECT * FROM pages WHERE url LIKE '%/gkmlpt/api/all/101%'"))
     assert api["kind"] == "list" and json.loads(api["column_path"])[-1] == "法定主动公开内容"
     # the category's items, newest first, as the sample world published them
-    published = sorted((rec["pub_date"] for url, rec in truth["pages"].items()
-                        if "/gkmlpt/fdzdgknr/" in url and rec.get("kind") == "article"), reverse=True)
+    world = sample_server.world
+    published = sorted((rec["pub_date"] for path, rec in world.crawl_truth(world.unit("meixian"), api=True).items()
+                        if path.startswith("/gkmlpt/fdzdgknr/") and rec.get("kind") == "article"), reverse=True)
     assert len(published) == 4
     assert [i["date"] for i in json.loads(api["list_items"])] == published
     db.close()

@@ -59,3 +59,9 @@ def test_score_counts_missing_unexpected_and_lookalike_passes(monkeypatch):
     assert s.precision["fail"] == s.recall["fail"] == 1.0
     # Silence is not agreement: with no findings at all, recall of fails is 0, not 1.
     assert score([], gt).recall["fail"] == 0.0
+
+
+def test_a_rule_comparing_units_cannot_judge_a_unit_audited_alone():
+    truth = {"X-1": {"who": ["all"], "across": True, "clean": "pass", "because": "…"}}
+    assert expected_findings(_gt(), truth=truth)[("c1", "X-1")] == "pass"
+    assert expected_findings(_gt(), truth=truth, audited={"c1"})[("c1", "X-1")] == "unknown"

@@ -39,9 +39,12 @@ def _members(who: list[str], units: dict[str, dict]) -> set[str]:
 
 
 def expected_findings(ground_truth: dict, rendered: frozenset[str] | set[str] = frozenset(),
-                      truth: dict[str, dict] | None = None) -> dict[tuple[str, str], str]:
+                      truth: dict[str, dict] | None = None,
+                      audited: frozenset[str] | set[str] | None = None) -> dict[tuple[str, str], str]:
     """(unit, rule) -> the status a person expects; `rendered`: units whose script-built lists
-    were read (by a browser or through the gkmlpt API), where a js_only defect is no defect."""
+    were read (by a browser or through the gkmlpt API), where a js_only defect is no defect;
+    `audited`: the units audited together (default: all), for rules comparing units (`across`):
+    a unit audited alone has no one to be compared with."""
     truth = load_truth() if truth is None else truth
     units = ground_truth["units"]
     out: dict[tuple[str, str], str] = {}
@@ -51,6 +54,8 @@ def expected_findings(ground_truth: dict, rendered: frozenset[str] | set[str] = 
             if entry["clean"] == "manual":
                 out[uid, rid] = "manual"
             elif not gt["reachable"]:
+                out[uid, rid] = "unknown"
+            elif entry.get("across") and audited is not None and len(audited) < 2:
                 out[uid, rid] = "unknown"
             else:
                 planted = next((item for item in gt["profile"] if rid in item["rules"]), None)
