@@ -166,9 +166,10 @@ def page_links(db: sqlite_utils.Database, crawl_id: int, unit_id: str, url: str)
 
 
 def page_body_ref(db: sqlite_utils.Database, crawl_id: int, unit_id: str, url: str) -> tuple[str | None, str | None]:
-    """(body sha256, content type) of one stored page, or (None, None)."""
-    row = db.execute("SELECT body_sha256, content_type FROM pages WHERE crawl_id = ? AND unit_id = ? AND url = ?",
-                     [crawl_id, unit_id, url]).fetchone()
+    """(body sha256, content type) of one stored page, or (None, None): the unit's own, else the
+    same URL as another unit's crawl stored it (a finding comparing units cites the other's page)."""
+    row = db.execute("SELECT body_sha256, content_type FROM pages WHERE crawl_id = ? AND url = ? "
+                     "ORDER BY unit_id = ? DESC LIMIT 1", [crawl_id, url, unit_id]).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
