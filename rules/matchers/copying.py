@@ -127,11 +127,8 @@ def match_annual_report_copy(spec: dict, ctx: Context) -> Result:
                       "（是否按期发布见 AR-001）", (), f"本单位{previous}年、{year}年年度报告")
     texts = [(p, narrative(p, r, ignore)) for p, r in current]
     before = [(p, narrative(p, r, ignore)) for p, r in earlier]
-    short = [(p, n) for p, n in texts + before if _chars(n) < least]
-    if short:
-        evidence = tuple(evidence_of(p, f"{p.title}｜叙述性正文 {_chars(n)} 字") for p, n in short[:MAX_EVIDENCE])
-        return Result("unknown", f"年度报告叙述性正文不足 {least} 字（表格、数字和固定标题不计），无法判断是否照抄",
-                      evidence, f"{previous}年与{year}年年度报告的叙述性正文")
+    if too_short := _too_short(texts + before, least, "照抄", f"{previous}年与{year}年年度报告的叙述性正文"):
+        return too_short
     # Each current report against the most alike of last year's (a site may carry two own reports).
     pairs = [(p, *max(((q, similarity(n, m)) for q, m in before), key=lambda x: x[1])) for p, n in texts]
     page, prev_page, share = max(pairs, key=lambda x: x[2])
@@ -143,6 +140,16 @@ def match_annual_report_copy(spec: dict, ctx: Context) -> Result:
     return Result("pass", figure, evidence)
 
 
+def _too_short(texts: list[tuple[PageRecord, str]], least: int, what: str, looked_for: str) -> Result | None:
+    """`unknown` when a report has less narrative than `least` characters: too little to call a copy."""
+    short = [(p, n) for p, n in texts if _chars(n) < least]
+    if not short:
+        return None
+    evidence = tuple(evidence_of(p, f"{p.title}｜叙述性正文 {_chars(n)} 字") for p, n in short[:MAX_EVIDENCE])
+    return Result("unknown", f"年度报告叙述性正文不足 {least} 字（表格、数字和固定标题不计），无法判断是否{what}",
+                  evidence, looked_for)
+
+
 def _against_peers(ctx: Context, year: int, threshold: float, least: int, ignore: list[str], where: dict) -> Result:
     """The unit's report about `year` against every other unit's report about `year`."""
     unit = ctx.unit_pages.unit
@@ -151,11 +158,8 @@ def _against_peers(ctx: Context, year: int, threshold: float, least: int, ignore
         return Result("unknown", f"未取得本单位{year}年年度报告（或其正文无法读取），无法与其他单位比对（是否按期发布见 AR-001）",
                       (), f"本单位{year}年年度报告")
     mine = [(p, narrative(p, r, ignore)) for p, r in current]
-    short = [(p, n) for p, n in mine if _chars(n) < least]
-    if short:
-        evidence = tuple(evidence_of(p, f"{p.title}｜叙述性正文 {_chars(n)} 字") for p, n in short[:MAX_EVIDENCE])
-        return Result("unknown", f"年度报告叙述性正文不足 {least} 字（表格、数字和固定标题不计），无法判断是否雷同",
-                      evidence, f"{year}年年度报告的叙述性正文")
+    if too_short := _too_short(mine, least, "雷同", f"{year}年年度报告的叙述性正文"):
+        return too_short
     # another unit's report of the year, or of the year before (copied when this year's was due)
     peers = [(uid, url, title, cut(n, ignore)) for uid, y, url, title, n in ctx.unit_pages.peer_reports
              if y in (year, year - 1) and uid != unit.id]
