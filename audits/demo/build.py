@@ -165,12 +165,11 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     b.columns = cols
     zw = home + [("政务公开", None)]
 
-    news_crumbs = home + [("要闻动态", "/zwgk/ywdt/index.html")]
     news_extra = []  # look-alikes: news naming what a required document should hold
     if defects.get("jc:目录") == "news":
-        news_extra.append(lookalikes.domains_news(b, nm, "/zwgk/ywdt/", news_crumbs, JC_DOMAINS))
+        news_extra += lookalikes.plant(b, "domains_news", nm, "/zwgk/ywdt/", home, "要闻动态", JC_DOMAINS)
     if defects.get("debt:fields") == "incomplete":
-        news_extra += lookalikes.pooled_debt_words(b, nm, "/zwgk/ywdt/", news_crumbs)
+        news_extra += lookalikes.plant(b, "debt_words", nm, "/zwgk/ywdt/", home, "要闻动态")
     news = _column(b, "/zwgk/ywdt/", "要闻动态", home, [f"{nm}召开第{n}次政府常务会议" for n in range(12, 0, -1)],
                    40 if stale else (30 if "homepage:freshness" in defects else 2), step=4, extra=news_extra)
     if stale:
@@ -196,19 +195,18 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     plan_titles = [f"{nm}国土空间总体规划（2021-2035年）", f"{nm}“十四五”交通运输专项规划"]
     if "plan:十四五规划纲要" not in defects:
         plan_titles.insert(0, f"{nm}国民经济和社会发展第十四个五年规划和2035年远景目标纲要")
-    ghjh = zw + [("规划计划", "/zwgk/ghjh/index.html")]
-    reposted = [lookalikes.repost_outline(b, "/zwgk/ghjh/", ghjh)] if defects.get("plan:十四五规划纲要") == "repost" else []
+    reposted = (lookalikes.plant(b, "outline_repost", nm, "/zwgk/ghjh/", zw, "规划计划")
+                if defects.get("plan:十四五规划纲要") == "repost" else [])
     for item, kind, word in (("plan:国土空间规划", "land_plan_draft", "国土空间"), ("plan:专项规划", "special_plan_draft", "专项规划")):
         if defects.get(item) == "draft":  # the plan replaced by its draft for comment
             plan_titles = [t for t in plan_titles if word not in t]
-            reposted += lookalikes.titled(b, "/zwgk/ghjh/", ghjh, lookalikes.entries(kind, nm, u.name))
+            reposted += lookalikes.plant(b, kind, nm, "/zwgk/ghjh/", zw, "规划计划")
     _column(b, "/zwgk/ghjh/", "规划计划", zw, plan_titles, 400 if stale else 90, step=40, extra=reposted)
     fin_titles = [f"{nm}2021年财政预算报告", f"{nm}2020年财政决算报告", f"{nm}2021年部门预算汇总"]
     if defects.get("budget:2021") == "lookalike":
         fin_titles = [t for t in fin_titles if "2021年" not in t]
     fin = _items(b, "/zwgk/czyjs/", fin_titles, 150, step=20)
-    fin_extra = (lookalikes.budget_lookalikes(b, nm, "/zwgk/czyjs/", 2021)
-                 if defects.get("budget:2021") == "lookalike" else [])
+    fin_extra = lookalikes.plant(b, "budget", nm, "/zwgk/czyjs/", zw, "财政预决算") if defects.get("budget:2021") == "lookalike" else []
     # A family whose lists page by script: the budgets and final accounts only behind the pager.
     bulletins = families.padding(b, "/zwgk/czyjs/", nm) if u.template in families.PAGED else []
     b.list_page("/zwgk/czyjs/index.html", "财政预决算", zw + [("财政预决算", None)],
@@ -227,8 +225,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     _column(b, "/zwgk/zfzw/", "政府债务", zw, [f"{nm}2021年政府债务限额和余额情况"], 60, text=debt)
     about_hmhn = defects.get("hmhn") == "about"  # only a clean-up campaign's notice and meeting
     _column(b, "/zwgk/hmhn/", "惠民惠农", zw, [] if about_hmhn else ["2021年惠民惠农财政补贴资金发放情况公示", "2021年耕地地力保护补贴发放名单"],
-            25, extra=lookalikes.titled(b, "/zwgk/hmhn/", zw + [("惠民惠农", "/zwgk/hmhn/index.html")],
-                                        lookalikes.entries("hmhn_about", nm, u.name)) if about_hmhn else ())
+            25, extra=lookalikes.plant(b, "hmhn_about", nm, "/zwgk/hmhn/", zw, "惠民惠农") if about_hmhn else ())
     _column(b, "/zwgk/yqfk/", "疫情防控", home, [f"{nm}新冠疫苗接种安排（第{n}期）" for n in range(6, 0, -1)],
             60 if stale else 3, step=5)
     _column(b, "/hdjl/hygz/", "回应关切", home, ["关于群众反映小区供水问题的回应", "关于学位分配问题的回应"], 40, step=60)
@@ -237,8 +234,8 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
     _column(b, "/zwgk/xzzf/", "行政执法公示", zw, ["2021年行政处罚决定信息公示", "2021年行政许可决定信息公示"], 30, step=30)
     _column(b, "/zwgk/flfg/", "行政法规", zw, ["中华人民共和国政府信息公开条例", "优化营商环境条例"], 300, step=200)
     if defects.get("xmt") == "bulletin":
-        tb = lookalikes.new_media_bulletin(b, "/zwgk/xmt/", zw + [("政务新媒体", "/zwgk/xmt/index.html")])
-        b.list_page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)], [tb])
+        b.list_page("/zwgk/xmt/index.html", "政务新媒体", zw + [("政务新媒体", None)],
+                    lookalikes.plant(b, "new_media_bulletin", nm, "/zwgk/xmt/", zw, "政务新媒体"))
     xmt_links: list[str] = []
     xmt_body = "<h1>政务新媒体</h1><ul class=\"list\">" + "".join(
         f"<li>{b.a('/zwgk/xmt/index.html', 'http://outside.test/wechat', f'{nm}发布（{kind}）', xmt_links)}"
@@ -252,8 +249,7 @@ def _build_portal(b: Builder, defects: dict[str, str]) -> None:
         issues = [f"{u.name}公报{y}年第{n}期" for y, n in ((2021, 2), (2021, 1), (2020, 4), (2020, 3))]
         stale_gb = "gb:政府公报" in defects  # a fresh subscription notice over stale issues
         _column(b, "/zwgk/zfgb/", "政府公报", home, issues, 200 if stale_gb else 50, step=90,
-                extra=lookalikes.titled(b, "/zwgk/zfgb/", home + [("政府公报", "/zwgk/zfgb/index.html")],
-                                        lookalikes.entries("gazette_notice", nm, u.name)) if stale_gb else ())
+                extra=lookalikes.plant(b, "gazette_notice", nm, "/zwgk/zfgb/", home, "政府公报") if stale_gb else ())
     for name, path in blank:
         b.list_page(path + "index.html", name, zw + [(name, None)], [])
     _build_xxgk(b, defects, xxgk_root, zw, jc=jc)
@@ -419,8 +415,7 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     tz_titles = [f"{u.name}关于做好{x}工作的通知" for x in ("年度考核", "安全生产", "信息报送", "节假日值班")]
     tz_extra = []
     if u.id in PUBLIC_ENTERPRISE and defects.get("gqsy") == "repost":
-        tz_extra = lookalikes.titled(b, base + "tzgg/", home + [("通知公告", base + "tzgg/index.html")],
-                                     lookalikes.entries("gqsy_repost", nm, u.name))
+        tz_extra = lookalikes.plant(b, "gqsy_repost", nm, base + "tzgg/", home, "通知公告")
     elif u.id in PUBLIC_ENTERPRISE:
         tz_titles.append(f"{nm}领域公共企事业单位信息公开工作情况")
     notices = _column(b, base + "tzgg/", "通知公告", home, tz_titles, 4, step=20, extra=tz_extra)
@@ -431,8 +426,7 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
         p_titles += ["关于转发《市场准入负面清单（2020年版）》的通知", "建设高标准市场体系行动方案落实举措"]
         if defects.get("mkt:落实举措") == "repost":  # the national plan reposted instead of own measures
             p_titles.pop()
-            p_extra = lookalikes.titled(b, base + "zcwj/", home + [("政策文件", base + "zcwj/index.html")],
-                                        lookalikes.entries("mkt_repost", nm, u.name))
+            p_extra = lookalikes.plant(b, "mkt_repost", nm, base + "zcwj/", home, "政策文件")
     policies = _column(b, base + "zcwj/", "政策文件", home, p_titles, 30, step=30, extra=p_extra)
     cols.append(("政策文件", base + "zcwj/index.html"))
     if defects.get("column:政策解读") == "empty":
@@ -448,8 +442,7 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     if "budget:2021:部门预算" not in defects:
         fin_titles.insert(0, f"{u.name}2021年部门预算")
     _column(b, base + "czyjs/", "财政预决算", home, fin_titles, 140, step=100,
-            extra=lookalikes.titled(b, base + "czyjs/", home + [("财政预决算", base + "czyjs/index.html")],
-                                    lookalikes.entries("final_notice", nm, u.name)) if final_notice else ())
+            extra=lookalikes.plant(b, "final_notice", nm, base + "czyjs/", home, "财政预决算") if final_notice else ())
     cols.append(("财政预决算", base + "czyjs/index.html"))
     if "column:法律法规" not in defects:
         _column(b, base + "flfg/", "法律法规", home, ["中华人民共和国政府信息公开条例", f"{nm}相关法律法规汇编"], 200, step=100)
@@ -468,8 +461,7 @@ def _build_department(b: Builder, defects: dict[str, str]) -> None:
     # Task 22 asks every department (市直各单位) to respond to public concerns.
     hygz_notice = defects.get("hygz") == "notice"  # the last response long ago, a fresh notice on top
     _column(b, base + "hygz/", "回应关切", home, [f"关于{nm}领域群众关切问题的回应"], 250 if hygz_notice else 50,
-            extra=lookalikes.titled(b, base + "hygz/", home + [("回应关切", base + "hygz/index.html")],
-                                    lookalikes.entries("hygz_notice", nm, u.name)) if hygz_notice else ())
+            extra=lookalikes.plant(b, "hygz_notice", nm, base + "hygz/", home, "回应关切") if hygz_notice else ())
     cols.append(("回应关切", base + "hygz/index.html"))
     if u.id in MARKET_LEADS:
         empty = defects.get("column:行政执法公示") == "empty"

@@ -40,112 +40,86 @@ def annual_reports(b: Builder, state: str, year: int, root: str, crumbs: list) -
     raise ValueError(f"unknown annual_report:{year} state {state!r}")
 
 
-def repost_outline(b: Builder, column: str, crumbs: list) -> Item:
-    """A county's 规划计划 column carrying the province's 十四五 outline, reposted."""
-    title = "转发广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要的通知"
-    date = b.d(200)
-    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_zf.html"
-    b.article(path, title, crumbs, date,
-              "<p>各镇人民政府，县直各单位：</p><p>现将《广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要》"
-              "转发给你们，请结合实际认真贯彻执行。</p>", issuer="广东省人民政府", lookalike="转发的省级规划纲要，不是本县的")
-    return title, path, date
-
-
-def budget_lookalikes(b: Builder, nm: str, column: str, year: int) -> list[Item]:
-    """The year's budget replaced by its half-year execution report and an old year's budget."""
-    items = [(f"{nm}{year}年上半年预算执行情况", b.d(150), "预算执行情况，不是预算"),
-             (f"{nm}{year - 2}年财政预算报告", dt.date(year - 2, 2, 26), f"{year - 2}年的预算，不是{year}年的")]
+def plant(b: Builder, kind: str, nm: str, column: str, parent: list, column_name: str,
+          domains: list[str] = ()) -> list[Item]:
+    """Write the look-alike articles of `kind` (see entries) into a column, each marked with what
+    it imitates, and return them as the column's items."""
+    crumbs = parent + [(column_name, column + "index.html")]
     out = []
-    for i, (title, date, why) in enumerate(items):
-        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_ys{i + 1}.html"
-        b.article(path, title, [("首页", "/"), ("政务公开", None), ("财政预决算", column + "index.html")], date,
-                  f"<p>{title}全文见附件。</p>", lookalike=why)
+    for i, (title, when, body, why) in enumerate(entries(kind, nm, b.unit.name, domains)):
+        date = when if isinstance(when, dt.date) else b.d(when)
+        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_{kind}{i + 1}.html"
+        b.article(path, title, crumbs, date, body, issuer=ISSUERS.get(kind, ""), lookalike=why)
         out.append((title, path, date))
     return out
 
 
-def new_media_bulletin(b: Builder, column: str, crumbs: list) -> Item:
-    """A 政务新媒体 column holding only a bulletin on checking accounts, not the list of them."""
-    title = "关于2021年第三季度政府网站和政务新媒体检查情况的通报"
-    date = b.d(70)
-    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_tb.html"
-    b.article(path, title, crumbs, date,
-              "<p>根据国务院办公厅关于政府网站和政务新媒体检查工作的要求，现将第三季度检查情况通报如下："
-              "本季度共抽查政务新媒体账号若干个，总体合格率符合要求，个别账号存在更新不及时问题。</p>",
-              lookalike="检查情况通报，不是政务新媒体名录")
-    return title, path, date
+# Look-alikes that name another body as their issuer (the unit's own site carries them).
+ISSUERS = {"outline_repost": "广东省人民政府"}
 
 
-def domains_news(b: Builder, nm: str, column: str, crumbs: list, domains: list[str]) -> Item:
-    """A news item naming every domain of the 基层政务公开标准目录 (the catalogues themselves are incomplete)."""
-    title = f"{nm}推进基层政务公开标准化规范化工作"
-    date = b.d(45)
-    path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_jc.html"
-    b.article(path, title, crumbs, date,
-              f"<p>近日，{nm}召开基层政务公开标准化规范化工作推进会，要求各部门对照{'、'.join(domains)}"
-              f"等{len(domains)}个领域的标准指引，加快编制本领域基层政务公开标准目录。</p>",
-              lookalike="会议新闻列出领域名称，不是标准目录")
-    return title, path, date
-
-
-def pooled_debt_words(b: Builder, nm: str, column: str, crumbs: list) -> list[Item]:
-    """News items using the words the debt page lacks (利率, 偿还资金来源), about other things."""
-    items = [(f"{nm}农商银行下调小微企业贷款利率", b.d(33)),
-             (f"{nm}审计局开展专项资金偿还资金来源落实情况审计", b.d(51))]
-    out = []
-    for i, (title, date) in enumerate(items):
-        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_zw{i + 1}.html"
-        b.article(path, title, crumbs, date, f"<p>{title}。本次工作涉及利率调整与偿还资金来源核查等事项。</p>",
-                  lookalike="别处的“利率”“偿还资金来源”字样，不是债务信息")
-        out.append((title, path, date))
-    return out
-
-
-def titled(b: Builder, column: str, crumbs: list, entries: list[tuple[str, int, str, str]],
-           issuer: str = "") -> list[Item]:
-    """Look-alike articles in a column: (title, days before as-of, body, what it imitates)."""
-    out = []
-    for i, (title, days_ago, body, why) in enumerate(entries):
-        date = b.d(days_ago)
-        path = f"{column}{date:%Y%m}/t{date:%Y%m%d}_la{i + 1}.html"
-        b.article(path, title, crumbs, date, f"<p>{body}</p>", issuer=issuer, lookalike=why)
-        out.append((title, path, date))
-    return out
-
-
-def entries(kind: str, nm: str, name: str) -> list[tuple[str, int, str, str]]:
-    """The look-alikes a defect state plants, by kind (see defects.yaml)."""
+def entries(kind: str, nm: str, name: str, domains: list[str] = ()) -> list[tuple[str, int | dt.date, str, str]]:
+    """The look-alikes a defect state plants, by kind (see defects.yaml): (title, days before
+    as-of or a date, body HTML, what it imitates)."""
     return {
+        # PLAN-001: the province's outline reposted, not the county's own
+        "outline_repost": [
+            ("转发广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要的通知", 200,
+             "<p>各镇人民政府，县直各单位：</p><p>现将《广东省国民经济和社会发展第十四个五年规划和2035年远景目标纲要》"
+             "转发给你们，请结合实际认真贯彻执行。</p>", "转发的省级规划纲要，不是本县的")],
+        # FIN-001: the 2021 budget replaced by its half-year execution report and the 2019 budget
+        "budget": [
+            (f"{nm}2021年上半年预算执行情况", 150, f"<p>{nm}2021年上半年预算执行情况全文见附件。</p>", "预算执行情况，不是预算"),
+            (f"{nm}2019年财政预算报告", dt.date(2019, 2, 26), f"<p>{nm}2019年财政预算报告全文见附件。</p>",
+             "2019年的预算，不是2021年的")],
+        # PT-006: a bulletin on checking accounts, not the list of them
+        "new_media_bulletin": [
+            ("关于2021年第三季度政府网站和政务新媒体检查情况的通报", 70,
+             "<p>根据国务院办公厅关于政府网站和政务新媒体检查工作的要求，现将第三季度检查情况通报如下："
+             "本季度共抽查政务新媒体账号若干个，总体合格率符合要求，个别账号存在更新不及时问题。</p>",
+             "检查情况通报，不是政务新媒体名录")],
+        # JC-001: a news item naming every domain (the catalogues themselves are incomplete)
+        "domains_news": [
+            (f"{nm}推进基层政务公开标准化规范化工作", 45,
+             f"<p>近日，{nm}召开基层政务公开标准化规范化工作推进会，要求各部门对照{'、'.join(domains)}"
+             f"等{len(domains)}个领域的标准指引，加快编制本领域基层政务公开标准目录。</p>",
+             "会议新闻列出领域名称，不是标准目录")],
+        # FIN-003: the words the debt page lacks (利率, 偿还资金来源), in news about other things
+        "debt_words": [
+            (title, days, f"<p>{title}。本次工作涉及利率调整与偿还资金来源核查等事项。</p>",
+             "别处的“利率”“偿还资金来源”字样，不是债务信息")
+            for title, days in ((f"{nm}农商银行下调小微企业贷款利率", 33),
+                                (f"{nm}审计局开展专项资金偿还资金来源落实情况审计", 51))],
         # FIN-002: the notice on publishing final accounts, and an older year's
         "final_notice": [
-            (f"关于做好2020年度部门决算公开工作的通知", 100, "请各单位在批复后20日内公开2020年度部门决算。", "关于公开决算的通知，不是决算"),
-            (f"{name}2019年部门决算", 450, "2019年部门决算全文见附件。", "2019年的决算，不是2020年的")],
+            (f"关于做好2020年度部门决算公开工作的通知", 100, "<p>请各单位在批复后20日内公开2020年度部门决算。</p>", "关于公开决算的通知，不是决算"),
+            (f"{name}2019年部门决算", 450, "<p>2019年部门决算全文见附件。</p>", "2019年的决算，不是2020年的")],
         # FIN-004: a clean-up campaign's notice and its meeting, not the payments
         "hmhn_about": [
-            ("关于开展惠民惠农财政补贴资金“一卡通”专项治理的通知", 40, "各镇、各有关部门：现就开展专项治理工作通知如下。",
+            ("关于开展惠民惠农财政补贴资金“一卡通”专项治理的通知", 40, "<p>各镇、各有关部门：现就开展专项治理工作通知如下。</p>",
              "部署专项治理的通知，不是补贴信息"),
-            (f"{nm}召开惠民惠农财政补贴资金“一卡通”专项治理工作推进会", 20, "会议听取了各镇工作进展汇报。",
+            (f"{nm}召开惠民惠农财政补贴资金“一卡通”专项治理工作推进会", 20, "<p>会议听取了各镇工作进展汇报。</p>",
              "推进会新闻，不是补贴信息")],
         # GB-002: a subscription notice in a stale gazette column
         "gazette_notice": [
-            (f"关于征订2022年《{name}公报》的通知", 15, "欢迎各单位和社会各界订阅。", "公报征订通知，不是新一期公报")],
+            (f"关于征订2022年《{name}公报》的通知", 15, "<p>欢迎各单位和社会各界订阅。</p>", "公报征订通知，不是新一期公报")],
         # HY-002: a notice collecting concerns over stale responses
         "hygz_notice": [
-            (f"关于开展2021年{nm}领域群众关切问题征集活动的通知", 10, "欢迎社会各界通过留言等方式反映关切问题。",
+            (f"关于开展2021年{nm}领域群众关切问题征集活动的通知", 10, "<p>欢迎社会各界通过留言等方式反映关切问题。</p>",
              "征集关切问题的通知，不是回应")],
         # MKT-002: the State Council's plan reposted, not the unit's own measures
         "mkt_repost": [
-            ("转发国务院办公厅关于印发建设高标准市场体系行动方案的通知", 60, "现将《建设高标准市场体系行动方案》转发给你们，请认真贯彻执行。",
+            ("转发国务院办公厅关于印发建设高标准市场体系行动方案的通知", 60, "<p>现将《建设高标准市场体系行动方案》转发给你们，请认真贯彻执行。</p>",
              "转发的国家行动方案，不是本单位的落实举措")],
         # PLAN-002 / PLAN-003: drafts for comment, not the plans
         "land_plan_draft": [
-            (f"{nm}国土空间总体规划（2021-2035年）（征求意见稿）", 90, "现将规划草案公开征求意见，意见反馈截止日期见正文。",
+            (f"{nm}国土空间总体规划（2021-2035年）（征求意见稿）", 90, "<p>现将规划草案公开征求意见，意见反馈截止日期见正文。</p>",
              "征求意见稿，不是规划")],
         "special_plan_draft": [
-            (f"关于征求《{nm}“十四五”交通运输专项规划（征求意见稿）》意见的公告", 130, "现公开征求社会公众意见。",
+            (f"关于征求《{nm}“十四五”交通运输专项规划（征求意见稿）》意见的公告", 130, "<p>现公开征求社会公众意见。</p>",
              "征求意见公告，不是规划")],
         # YSQ-005: the national 制定办法 reposted, not the department's own work
         "gqsy_repost": [
-            ("转发国务院办公厅关于印发公共企事业单位信息公开规定制定办法的通知", 120, "现将《公共企事业单位信息公开规定制定办法》转发给你们。",
+            ("转发国务院办公厅关于印发公共企事业单位信息公开规定制定办法的通知", 120, "<p>现将《公共企事业单位信息公开规定制定办法》转发给你们。</p>",
              "转发的国家制定办法，不是本部门的工作情况")],
     }[kind]
