@@ -1,12 +1,13 @@
 """zwgk benchmarks: one line per result, peers measured in the same run.
 
-    python bench/run.py [--pages 5000] [--audit-pages 100000] [--only crawl,peers,recrawl,audit,concurrency]
+    python bench/run.py [--pages 5000] [--audit-pages 100000] [--only crawl,peers,recrawl,audit,concurrency,polite]
 
 * crawl throughput and peak RSS of zwgk on a generated site served by nginx (Debian),
   beside a naive Scrapy spider, LinkChecker and `wget --spider -r` on the same site;
 * an unchanged re-crawl versus the first crawl;
 * an audit of 100k stored pages (time, peak RSS);
-* many units at once with per-site latency: total time versus the slowest site and the sum.
+* many units at once with per-site latency: total time versus the slowest site and the sum;
+* many polite sites at once (bench/polite.py): N = 60 and 200 loopback sites versus one alone.
 
 Needs nginx, linkchecker and wget (`apt-get install nginx linkchecker wget`). Nothing here
 is a test: the numbers go into the README.
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -69,10 +71,12 @@ def _tree_rss_kb(pid: int) -> dict[int, int]:
     return out
 
 
-def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, str]:
+def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, str, float]:
     """Wall seconds, peak RSS (MB) of the command's whole process tree (sampled every 0.1 s;
-    for zwgk: the crawl process plus its extraction workers), and its output."""
+    for zwgk: the crawl process plus its extraction workers), its output, and the CPU seconds
+    (user + system) of the command and every descendant it waited for."""
     out = tempfile.TemporaryFile()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     peak = [0]
@@ -86,12 +90,14 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) ->
     sampler.start()
     proc.wait()
     elapsed = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     sampler.join()
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:4])}… failed ({proc.returncode}):\n{text[-3000:]}")
-    return elapsed, peak[0] / 1024, text
+    return elapsed, peak[0] / 1024, text, cpu
 
 
 class Nginx:
@@ -151,13 +157,18 @@ def units_file(path: Path, sites: list[tuple[str, str, int]]) -> Path:
     return path
 
 
-def zwgk_crawl(units: Path, db: Path, *extra: str) -> tuple[float, float, int]:
-    secs, rss, _ = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *ZWGK_FAST,
+def zwgk_crawl(units: Path, db: Path, *extra: str) -> tuple[float, float, int, float]:
+    secs, rss, _, cpu = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *ZWGK_FAST,
                             *extra], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     con = sqlite3.connect(db)
     pages = con.execute("SELECT count(*) FROM pages WHERE crawl_id = (SELECT max(id) FROM crawl_runs)").fetchone()[0]
     con.close()
-    return secs, rss, pages
+    return secs, rss, pages, cpu
+
+
+def per_k(cpu: float, pages: int) -> str:
+    """CPU seconds per 1,000 pages: the cost, comparable across machines."""
+    return f"CPU {1000 * cpu / pages:.1f} s per 1,000 pages" if pages else "CPU n/a"
 
 
 def zwgk_two_processes(units: Path, work: Path) -> tuple[float, int]:
@@ -201,15 +212,16 @@ def bench_crawl(args, work: Path) -> None:
             stale.unlink()
         shutil.rmtree(work / "warc", ignore_errors=True)
         results = {}
-        secs, rss, pages = zwgk_crawl(units, db)
+        secs, rss, pages, cpu = zwgk_crawl(units, db)
         results["zwgk"] = pages / secs
-        line(f"crawl zwgk: {pages} pages in {secs:.1f} s = {pages / secs:.0f} pages/s, peak RSS {rss:.0f} MB")
+        line(f"crawl zwgk: {pages} pages in {secs:.1f} s = {pages / secs:.0f} pages/s, peak RSS {rss:.0f} MB, "
+             f"{per_k(cpu, pages)}")
 
         if "recrawl" in args.only:
-            secs2, rss2, pages2 = zwgk_crawl(units, db)
+            secs2, rss2, pages2, _ = zwgk_crawl(units, db)
             line(f"recrawl zwgk (unchanged site): {pages2} pages in {secs2:.1f} s = {100 * secs2 / secs:.0f}% of the "
                  f"first crawl's time (target <= 20%), peak RSS {rss2:.0f} MB")
-            secs3, _, pages3 = zwgk_crawl(units, db, "-s", "ZWGK_REVISIT_AFTER_DAYS=0")
+            secs3, _, pages3, _ = zwgk_crawl(units, db, "-s", "ZWGK_REVISIT_AFTER_DAYS=0")
             line(f"recrawl zwgk, every page revalidated (ZWGK_REVISIT_AFTER_DAYS=0): {pages3} pages in {secs3:.1f} s "
                  f"= {100 * secs3 / secs:.0f}% of the first crawl's time")
 
@@ -218,7 +230,7 @@ def bench_crawl(args, work: Path) -> None:
         naive_db = work / "naive.db"
         naive_db.unlink(missing_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-        secs, rss, _ = measure([PY, "-m", "scrapy", "runspider", str(REPO / "bench" / "naive_spider.py"),
+        secs, rss, _, cpu = measure([PY, "-m", "scrapy", "runspider", str(REPO / "bench" / "naive_spider.py"),
                                 "-a", f"start={server.url}", "-a", f"db={naive_db}",
                                 "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
                                 "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "ROBOTSTXT_OBEY=True",
@@ -229,16 +241,17 @@ def bench_crawl(args, work: Path) -> None:
         con.close()
         results["naive"] = pages / secs
         line(f"crawl naive Scrapy spider: {pages} pages in {secs:.1f} s = {pages / secs:.0f} pages/s, "
-             f"peak RSS {rss:.0f} MB")
+             f"peak RSS {rss:.0f} MB, {per_k(cpu, pages)}")
 
-        secs, rss, text = measure([PY, "-m", "scrapy", "runspider", str(REPO / "bench" / "floor_spider.py"),
+        secs, rss, text, cpu = measure([PY, "-m", "scrapy", "runspider", str(REPO / "bench" / "floor_spider.py"),
                                    "-a", f"start={server.url}", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
                                    "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "ROBOTSTXT_OBEY=True",
                                    "-s", "LOG_LEVEL=INFO", "-s", "TELNETCONSOLE_ENABLED=False"], cwd=work, env=env)
         m = re.search(r"'response_received_count': (\d+)", text)
         pages = int(m.group(1)) - 1 if m else 0  # minus robots.txt
+        results["floor"] = pages / secs
         line(f"crawl Scrapy floor (follow links only, store nothing): {pages} pages in {secs:.1f} s = "
-             f"{pages / secs:.0f} pages/s, peak RSS {rss:.0f} MB")
+             f"{pages / secs:.0f} pages/s, peak RSS {rss:.0f} MB, {per_k(cpu, pages)}")
 
         if shutil.which("redis-server"):
             secs, pages = zwgk_two_processes(units, work)
@@ -250,26 +263,27 @@ def bench_crawl(args, work: Path) -> None:
             # Its best: no rate limit (the server allows it), the same number of threads.
             config = work / "linkcheckerrc"
             config.write_text("[checking]\nmaxrequestspersecond=100000\nthreads=%d\n" % CONCURRENCY)
-            secs, rss, text = measure(["linkchecker", "--config", str(config), "--threads", str(CONCURRENCY),
+            secs, rss, text, cpu = measure(["linkchecker", "--config", str(config), "--threads", str(CONCURRENCY),
                                        "--recursion-level", "-1", "--no-warnings", "--no-status", "-o", "text",
                                        server.url], cwd=work)
             m = re.search(r"(\d+) links? in (\d+) URLs? checked", text)
             urls = int(m.group(2)) if m else 0
             results["linkchecker"] = urls / secs
             line(f"crawl LinkChecker ({CONCURRENCY} threads): {urls} URLs in {secs:.1f} s = {urls / secs:.0f} URLs/s, "
-                 f"peak RSS {rss:.0f} MB")
+                 f"peak RSS {rss:.0f} MB, {per_k(cpu, urls)}")
         else:
             line("crawl LinkChecker: not installed (apt-get install linkchecker)")
         spider_dir = work / "wget"
         shutil.rmtree(spider_dir, ignore_errors=True)
-        secs, rss, text = measure(["wget", "--spider", "-r", "-l", "inf", "-np", "-nd", "-e", "robots=on",
+        secs, rss, text, cpu = measure(["wget", "--spider", "-r", "-l", "inf", "-np", "-nd", "-e", "robots=on",
                                    "--no-verbose", "-P", str(spider_dir), server.url], cwd=work)
         m = re.search(r"Downloaded: (\d+) files", text)
         urls = int(m.group(1)) if m else 0
         results["wget"] = urls / secs
-        line(f"crawl wget --spider -r: {urls} URLs in {secs:.1f} s = {urls / secs:.0f} URLs/s, peak RSS {rss:.0f} MB")
+        line(f"crawl wget --spider -r: {urls} URLs in {secs:.1f} s = {urls / secs:.0f} URLs/s, peak RSS {rss:.0f} MB, "
+             f"{per_k(cpu, urls)}")
         for ours in ("zwgk", "zwgk-2proc"):
-            for peer, target in (("naive", 3), ("linkchecker", 5), ("wget", None)):
+            for peer, target in (("naive", 2), ("linkchecker", 1.5), ("floor", 0.9), ("wget", None)):
                 if ours in results and results.get(peer):
                     ratio = results[ours] / results[peer]
                     goal = f" (target >= {target}x)" if target else ""
@@ -309,7 +323,7 @@ def bench_audit(args, work: Path) -> None:
     links = con.execute("SELECT count(*) FROM links WHERE crawl_id = ?", [crawl_id]).fetchone()[0]
     con.close()
     for jobs in ("1", "0"):  # one process, then the default: one worker per CPU
-        secs, rss, text = measure([PY, "-m", "audits.cli", "audit", "--db", str(db_path), "--crawl", str(crawl_id),
+        secs, rss, text, _ = measure([PY, "-m", "audits.cli", "audit", "--db", str(db_path), "--crawl", str(crawl_id),
                                    "--as-of", "2021-12-20", "--screenshots", "off", "--jobs", jobs], cwd=REPO,
                                   env={**os.environ, "PYTHONPATH": str(REPO)})
         how = "one process" if jobs == "1" else f"default --jobs ({min(usable_cpus(), n_units)} workers)"
@@ -359,14 +373,14 @@ def bench_concurrency(args, work: Path) -> None:
             db = work / f"{uid}.db"
             for stale in work.glob(f"{uid}.db*"):
                 stale.unlink()
-            secs, _, _ = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *polite],
+            secs, _, _, _ = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *polite],
                                  cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
             alone.append(secs)
         units = units_file(work / "all.yaml", sites)
         db = work / "all.db"
         for stale in work.glob("all.db*"):
             stale.unlink()
-        together, _, _ = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *polite],
+        together, _, _, _ = measure([PY, "-m", "audits.cli", "crawl", "--units", str(units), "--db", str(db), *polite],
                                  cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
         line(f"concurrency: {len(sites)} sites (latency {latencies[0] * 1000:.0f}–{latencies[-1] * 1000:.0f} ms, "
              f"{args.site_pages} pages each), politeness on: together {together:.1f} s; slowest alone "
@@ -381,7 +395,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5000, help="size of the generated site")
     parser.add_argument("--audit-pages", type=int, default=100_000)
     parser.add_argument("--site-pages", type=int, default=60, help="pages per site in the concurrency benchmark")
-    parser.add_argument("--only", default="crawl,peers,recrawl,audit,concurrency")
+    parser.add_argument("--polite-sites", default="60,200", help="site counts of the many-polite-sites benchmark")
+    parser.add_argument("--only", default="crawl,peers,recrawl,audit,concurrency,polite")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zwgk-bench")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
@@ -393,6 +408,10 @@ def main() -> None:
         bench_audit(args, args.work)
     if "concurrency" in args.only:
         bench_concurrency(args, args.work)
+    if "polite" in args.only:
+        from bench.polite import bench_polite
+
+        bench_polite(args.work, [int(n) for n in args.polite_sites.split(",")], 24, line, measure, units_file)
 
 
 if __name__ == "__main__":
