@@ -62,6 +62,15 @@ class PortalSpider(scrapy.Spider):
         self.revisit: RevisitIndex | None = None  # set by the pipeline once the run is open
 
     @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        if not settings.get("ZWGK_REDIS_URL"):
+            # Many polite sites at once (crawler/scheduling.py); a distributed crawl keeps
+            # scrapy-redis's shared queue (crawler/distributed.py).
+            settings.set("SCHEDULER", "crawler.scheduling.SiteScheduler", priority="spider")
+            settings.set("DOWNLOADER", "crawler.scheduling.SiteDownloader", priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._configure(crawler.settings)
