@@ -14,13 +14,17 @@ from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.exceptions import UsageError
-from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import is_asyncio_available
+from scrapy import signals
+from scrapy.http import Response
 
 from crawler import cms
-from crawler.extract import decode_html, extract, parse_cn_date
+from crawler.extract import extract, parse_cn_date
+from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.failures import classify_failure
+from crawler.spiders.responses import _has_script_pager, _header, _is_html, _page_text
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
 from rules.model import LinkRecord, ListItem, PageRecord
 from rules.vocab import BLOCKING_HTTP_CODES, DEPARTMENT_KINDS, GOVERNMENT_KINDS
@@ -30,7 +34,6 @@ logger = logging.getLogger(__name__)
 # Error statuses reach the callback (recorded as pages) instead of being dropped;
 # 3xx stay out of the list so RedirectMiddleware still follows redirects.
 ERROR_STATUSES = list(range(400, 600))
-HTML_TYPES = ("text/html", "application/xhtml")
 
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -60,10 +63,14 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, set[str]] = {}
         self.crawl_id: int | None = None
         self.revisit: RevisitIndex | None = None  # set by the pipeline once the run is open
+        self.extraction: ExtractionPool | None = None
 
     @classmethod
     def update_settings(cls, settings) -> None:
         super().update_settings(settings)
+        # Scrapy starts CONCURRENT_ITEMS (100) tasks per response to process its output in
+        # parallel; our pipeline is synchronous, so that was ~100 idle asyncio tasks per page.
+        settings.set("CONCURRENT_ITEMS", 1, priority="spider")
         if not settings.get("ZWGK_REDIS_URL"):
             # Many polite sites at once (crawler/scheduling.py); a distributed crawl keeps
             # scrapy-redis's shared queue (crawler/distributed.py).
@@ -101,6 +108,15 @@ class PortalSpider(scrapy.Spider):
         self.max_query_variants = settings.getint("ZWGK_MAX_QUERY_VARIANTS", 100)
         self.depth_limit = settings.getint("DEPTH_LIMIT", 0)
         self.query_variants: dict[tuple[str, str, str], int] = {}
+        self.extract_workers = worker_count(settings.get("ZWGK_EXTRACT_WORKERS", "auto"))
+
+    def _extraction_pool(self) -> ExtractionPool | None:
+        """The pool, started at the first page (the reactor runs by then): awaiting its
+        results needs the asyncio reactor, Scrapy's default."""
+        if self.extraction is None and self.extract_workers and is_asyncio_available():
+            self.extraction = ExtractionPool(self.extract_workers)
+            self.crawler.signals.connect(self.extraction.close, signal=signals.spider_closed)
+        return self.extraction
 
     async def start(self):
         for unit in self.units:
@@ -260,7 +276,20 @@ class PortalSpider(scrapy.Spider):
                     out.extend(self._follow(unit, to_url, depth))
         return out
 
-    def parse_page(self, response: Response):
+    async def parse_page(self, response: Response):
+        """Extraction runs in the pool (crawler/extraction_pool.py) while the reactor goes on
+        downloading; what follows from the content is decided here, as before."""
+        content = None
+        if not response.meta.get("zwgk_stored") and self._extraction_pool() is not None:
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip() or None
+            if response.meta.get("zwgk_records_of") is not None or _is_html(response, content_type):
+                content = await self.extraction.extract(response.body, response.url, content_type,
+                                                        max_text_chars=self.max_text,
+                                                        fetch_date=dt.datetime.now(BEIJING).date())
+        for out in self._parse_page(response, content):
+            yield out
+
+    def _parse_page(self, response: Response, content=None):
         unit = self.units_by_id[response.meta["zwgk_unit"]]
         if response.meta.get("zwgk_render_blocked"):
             self.crawler.stats.inc_value("zwgk/render_blocked_offsite", response.meta["zwgk_render_blocked"])
@@ -306,8 +335,9 @@ class PortalSpider(scrapy.Spider):
 
         # Year-less row dates ("07-13") are never later than the day the page was fetched, as the
         # portal's readers (Beijing time) saw it.
-        content = extract(response.body, response.url, content_type, max_text_chars=self.max_text,
-                          fetch_date=dt.datetime.now(BEIJING).date())
+        if content is None:
+            content = extract(response.body, response.url, content_type, max_text_chars=self.max_text,
+                              fetch_date=dt.datetime.now(BEIJING).date())
         if records_of is not None:
             content = dataclasses.replace(content, kind="list", column_path=tuple(records_of),
                                           title=records_of[-1] if records_of else content.title)
@@ -454,31 +484,6 @@ async def stay_in_scope(page, request) -> None:
             await r.abort()
 
     await page.route("**/*", route)
-
-
-def _has_script_pager(body: bytes) -> bool:
-    """A list whose further pages only its script names (TRS, Hanweb): stored links do not hold
-    them, so a replayed copy of the page must be parsed again."""
-    return any(marker in body for marker in (b"createPageHTML", b"countPage", b"<nextgroup"))
-
-
-def _page_text(response: Response) -> str:
-    """The page decoded as extraction decodes it: by what its bytes are, not by a charset it
-    declares wrongly (Scrapy's response.text trusts a <meta charset="gb2312"> on UTF-8 bytes)."""
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-    return decode_html(response.body, content_type)[0]
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1")[:200] if value else None
-
-
-def _is_html(response: Response, content_type: str | None) -> bool:
-    if content_type:
-        return content_type.lower().startswith(HTML_TYPES)
-    # No Content-Type: sniff, as browsers do.
-    return isinstance(response, TextResponse) or response.body[:512].lstrip().lower().startswith((b"<!doctype html", b"<html"))
 
 
 class CountyPortalsSpider(PortalSpider):
