@@ -1,0 +1,139 @@
+"""Many polite sites at once (crawler/scheduling.py) and extraction off the reactor
+(crawler/extraction_pool.py): the order changes, politeness and content do not."""
+
+import asyncio
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from scrapy import Request
+from scrapy.core.downloader import Slot
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector
+
+from bench.sitegen import generate
+from crawler.extract import extract
+from crawler.extraction_pool import ExtractionPool, worker_count
+from crawler.scheduling import SiteDownloader, SiteScheduler
+from crawler.spiders.portals import PortalSpider
+
+
+class _Dupes:
+    def __init__(self):
+        self.seen = set()
+
+    def request_seen(self, request):
+        if request.url in self.seen:
+            return True
+        self.seen.add(request.url)
+        return False
+
+    def log(self, request, spider):
+        pass
+
+
+def _scheduler(slots: dict[str, Slot]) -> SiteScheduler:
+    downloader = SimpleNamespace(slots=slots, get_slot_key=lambda r: r.meta["download_slot"])
+    crawler = SimpleNamespace(engine=SimpleNamespace(downloader=downloader), stats=MemoryStatsCollector(
+        SimpleNamespace(settings=Settings())))
+    scheduler = SiteScheduler(crawler, _Dupes())
+    scheduler.spider = None
+    scheduler._wake_at = lambda due, now: scheduler.__dict__.setdefault("woken", []).append(due - now)
+    return scheduler
+
+
+def _req(site: str, path: str, priority: int = 0) -> Request:
+    return Request(f"http://{site}/{path}", meta={"download_slot": site}, priority=priority)
+
+
+def test_a_later_sites_start_page_is_not_held_behind_a_delayed_site():
+    # Site a was just sent a request (1 s delay); its 30 links queued first must not keep
+    # site b's start page waiting: b is served, a's links wait for a's delay.
+    a = Slot(concurrency=2, delay=1.0, jitter=0.5)
+    a.lastseen = 10**9  # just now, by any monotonic clock
+    scheduler = _scheduler({"a": a})
+    for i in range(30):
+        assert scheduler.enqueue_request(_req("a", f"page{i}"))
+    assert scheduler.enqueue_request(_req("b", ""))
+    assert not scheduler.enqueue_request(_req("b", ""))  # duplicates still filtered
+    assert scheduler.next_request().url == "http://b/"
+    assert scheduler.next_request() is None  # a's delay has not run out: nothing to hand out
+    assert scheduler.has_pending_requests() and len(scheduler) == 30
+    assert scheduler.woken  # the engine is asked again when a's delay runs out
+
+
+def test_sites_are_served_in_turn_and_breadth_first_within_a_site():
+    scheduler = _scheduler({})  # no slot yet: nothing sent to either site
+    scheduler.enqueue_request(_req("a", "deep", priority=-2))
+    scheduler.enqueue_request(_req("a", "near", priority=-1))
+    scheduler.enqueue_request(_req("b", "x"))
+    got = [scheduler.next_request().url for _ in range(3)]
+    assert got == ["http://a/near", "http://b/x", "http://a/deep"]
+    assert scheduler.next_request() is None and not scheduler.has_pending_requests()
+
+
+def test_a_site_with_a_request_parked_or_its_concurrency_used_gets_no_more():
+    busy = Slot(concurrency=2, delay=0.0, jitter=0.0)
+    busy.active = {object(), object()}
+    parked = Slot(concurrency=2, delay=0.0, jitter=0.0)
+    parked.queue.append(object())
+    scheduler = _scheduler({"busy": busy, "parked": parked})
+    scheduler.enqueue_request(_req("busy", "1"))
+    scheduler.enqueue_request(_req("parked", "1"))
+    assert scheduler.next_request() is None
+    busy.active = set()
+    assert scheduler.next_request().url == "http://busy/1"
+
+
+def test_requests_parked_for_a_delay_do_not_fill_the_global_limit():
+    downloader = SiteDownloader.__new__(SiteDownloader)
+    downloader.total_concurrency = 2
+    slot = Slot(concurrency=2, delay=1.0, jitter=0.5)
+    slot.queue.extend([object(), object()])
+    downloader.slots = {"a": slot}
+    downloader.active = {object(), object()}  # both parked: nothing on the wire
+    assert not downloader.needs_backout()
+    downloader.active |= {object(), object()}  # two in flight
+    assert downloader.needs_backout()
+    robots = Request("http://127.0.0.1:8001/robots.txt")
+    assert downloader.get_slot_key(robots) == "127.0.0.1:8001"  # its site's slot, port included
+
+
+def test_the_portal_spider_uses_them_unless_the_crawl_is_distributed():
+    settings = Settings()
+    PortalSpider.update_settings(settings)
+    assert settings["SCHEDULER"] == "crawler.scheduling.SiteScheduler"
+    assert settings["DOWNLOADER"] == "crawler.scheduling.SiteDownloader"
+    settings = Settings({"ZWGK_REDIS_URL": "redis://127.0.0.1:1/0"})
+    PortalSpider.update_settings(settings)
+    assert "scrapy_redis" not in str(settings["SCHEDULER"]) and settings["SCHEDULER"] != "crawler.scheduling.SiteScheduler"
+
+
+def test_worker_count():
+    assert worker_count("0") == 0 and worker_count(3) == 3
+    assert worker_count("auto") >= 0
+    with pytest.raises(ValueError, match="ZWGK_EXTRACT_WORKERS"):
+        worker_count("many")
+
+
+def test_the_pool_extracts_exactly_what_extract_does(tmp_path):
+    generate(tmp_path, 30)  # portal-like pages: lists, dates, breadcrumbs, footer IDs
+    files = sorted(tmp_path.rglob("*.html"))
+    assert len(files) > 20
+    pages = [p.read_bytes() for p in files] + [b"", "第一页".encode("gb18030")]
+    pages.append("<html><head><title>标题</title></head><body>".encode() + b"<div>" * 5000 + b"x")
+    when = dt.date(2021, 12, 20)
+    pool = ExtractionPool(1)
+
+    async def run():
+        return [await pool.extract(body, "http://example.gov.cn/a/index.html", "text/html; charset=utf-8",
+                                   max_text_chars=100_000, fetch_date=when) for body in pages]
+
+    try:
+        pooled = asyncio.run(run())
+    finally:
+        pool.close()
+    inline = [extract(body, "http://example.gov.cn/a/index.html", "text/html; charset=utf-8",
+                      max_text_chars=100_000, fetch_date=when) for body in pages]
+    assert pooled == inline
+    assert any(c.list_items for c in inline) and any(c.footer.site_code for c in inline if c.footer)
