@@ -17,6 +17,8 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -43,6 +45,20 @@ def worker_count(setting) -> int:
         raise ValueError(f"ZWGK_EXTRACT_WORKERS: expected auto or a number, not {setting!r}") from None
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A pool's workers outlive a parent killed with -9 (blocked on its queue forever): a
+    # crawl killed by cron's timeout or the OOM killer must not leave them behind.
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_start(parent: int) -> None:
+    # `parent` is passed in, not read here: the parent may already be dead by now.
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
 class ExtractionPool:
     """A lazily started process pool; `await pool.extract(...)` from a Scrapy callback."""
 
@@ -53,7 +69,8 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self.executor is None:
             # Spawned, not forked: the crawl process runs an event loop and threads.
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_worker_start, initargs=(os.getpid(),))
         return self.executor
 
     async def extract(self, body: bytes, url: str, content_type: str | None, *, max_text_chars: int,

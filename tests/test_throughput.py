@@ -3,6 +3,11 @@
 
 import asyncio
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +21,7 @@ from crawler.extract import extract
 from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.scheduling import SiteDownloader, SiteScheduler
 from crawler.spiders.portals import PortalSpider
+from tests.conftest import REPO
 
 
 class _Dupes:
@@ -137,3 +143,23 @@ def test_the_pool_extracts_exactly_what_extract_does(tmp_path):
                       max_text_chars=100_000, fetch_date=when) for body in pages]
     assert pooled == inline
     assert any(c.list_items for c in inline) and any(c.footer.site_code for c in inline if c.footer)
+
+
+def test_workers_do_not_outlive_a_crawl_killed_with_sigkill():
+    script = (
+        "import asyncio, datetime, os, signal\n"
+        "from crawler.extraction_pool import ExtractionPool\n"
+        "pool = ExtractionPool(1)\n"
+        "asyncio.run(pool.extract(b'<html><title>x</title></html>', 'http://a.gov.cn/', None,"
+        " max_text_chars=100, fetch_date=datetime.date(2021, 1, 1)))\n"
+        "print(*pool.executor._processes, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    workers = [int(p) for p in proc.stdout.split()]
+    assert proc.returncode == -9 and workers, proc.stderr[-2000:]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{p}").exists() for p in workers)
