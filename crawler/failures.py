@@ -5,6 +5,7 @@ from __future__ import annotations
 from OpenSSL import SSL
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from twisted.internet import defer, error
+from twisted.web.client import ResponseNeverReceived
 
 from crawler.middlewares import OffsiteForUnit
 
@@ -37,6 +38,18 @@ def classify_failure(exc: BaseException) -> str:
            for c in causes):
         return "timeout"
     return "error"
+
+
+def closed_before_answer(exc: BaseException) -> bool:
+    """The connection closed before any response: what a keep-alive connection the server
+    had already dropped gives the next request sent on it. Twisted resends a GET on a new
+    connection by itself, never a POST."""
+    for cause in _causes(exc):
+        if isinstance(cause, ResponseNeverReceived):
+            reasons = [getattr(r, "value", None) for r in cause.reasons or []]
+            return bool(reasons) and all(isinstance(r, (error.ConnectionDone, error.ConnectionLost))
+                                         for r in reasons)
+    return False
 
 
 def _causes(exc: BaseException):

@@ -130,6 +130,27 @@ def test_hanweb_record_groups_are_posted_for(sample_server, hanweb):
     assert len(json.loads(first["list_items"])) == 15  # the first record group, from the page's datastore
 
 
+def test_a_pager_post_dropped_by_the_server_is_sent_once_more(sample_server, tmp_path):
+    """A post sent on a kept-alive connection the server had just closed gets no answer;
+    Twisted resends only GETs. With retries off, the crawl sends the read-only post once
+    more, and not twice: a server that drops it again leaves the page an error, not missing."""
+    truth = sample_server.ground_truth()["units"]["dabu"]
+    (tmp_path / "once").mkdir()
+    (tmp_path / "twice").mkdir()
+    try:
+        sample_server.drop_posts = 1
+        once = _crawl(sample_server, tmp_path / "once", "dabu")
+        sample_server.drop_posts = 2
+        twice = _crawl(sample_server, tmp_path / "twice", "dabu")
+    finally:
+        sample_server.drop_posts = 0
+    assert set(once["pages"]) == set(truth["pages"])
+    assert once["stats"]["zwgk/pager_post_resent"] == 1
+    proxy = next(u for u in twice["pages"] if "/dataproxy.jsp?" in u)
+    assert twice["pages"][proxy]["fetch_status"] == "error"
+    assert twice["stats"]["zwgk/pager_post_resent"] == 1
+
+
 def test_hanweb_without_its_pager_is_unknown_not_fail(sample_server, hanweb):
     pages = hanweb["capped"]["pages"]
     assert not [u for u in pages if "dataproxy.jsp" in u]

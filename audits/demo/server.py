@@ -44,6 +44,9 @@ class SamplePortalServer:
         self.not_modified = 0  # 304 answers sent
         # (site key, path) -> body served instead of the generated one (tests change pages)
         self.overrides: dict[tuple[str, str], bytes] = {}
+        # POSTs answered by closing the connection, as a server that has just dropped a
+        # kept-alive connection does to the next request on it (tests set this)
+        self.drop_posts = 0
         self._lock = threading.Lock()
 
     def __enter__(self) -> SamplePortalServer:
@@ -185,6 +188,11 @@ class SamplePortalServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
+                with outer._lock:
+                    drop, outer.drop_posts = outer.drop_posts > 0, max(0, outer.drop_posts - 1)
+                if drop:
+                    self.close_connection = True
+                    return
                 self._respond(False)
 
         return Handler

@@ -23,7 +23,7 @@ from crawler.extract import extract, parse_cn_date
 from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
-from crawler.failures import classify_failure
+from crawler.failures import classify_failure, closed_before_answer
 from crawler.spiders.responses import _has_script_pager, _header, _is_html, _page_text
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
 from rules.model import LinkRecord, ListItem, PageRecord
@@ -451,6 +451,14 @@ class PortalSpider(scrapy.Spider):
             # script-built and unrendered, which audits report as 'unknown'.
             self.crawler.stats.inc_value(f"zwgk/render_failed/{unit_id}")
             logger.warning("rendering %s failed: %s", request.url, exc)
+            return
+        if (request.meta.get("zwgk_records_of") is not None and not request.meta.get("zwgk_resent")
+                and closed_before_answer(exc)):
+            # A Hanweb pager post sent on a kept-alive connection the server had just closed
+            # got no answer, and Twisted resends only GETs. The post is a read-only query:
+            # sent once more, on a new connection, as Twisted does for a GET.
+            self.crawler.stats.inc_value("zwgk/pager_post_resent")
+            yield request.replace(dont_filter=True, meta=request.meta | {"zwgk_resent": True})
             return
         fetch_status = classify_failure(exc)
         self.crawler.stats.inc_value(f"zwgk/failure/{fetch_status}")
