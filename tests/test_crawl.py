@@ -2,6 +2,7 @@
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -179,15 +180,18 @@ def test_interrupted_crawl_leaves_a_consistent_database(sample_server, tmp_path)
          "-s", "DOWNLOAD_DELAY=0.2", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "ZWGK_BATCH_SIZE=5"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    # Read-only, so the test never writes to (or migrates) the database the crawl writes.
+    deadline, runs, n = time.time() + 90, 0, 0
+    while time.time() < deadline and not (runs and n >= 20):
         time.sleep(0.5)
-        if db_path.exists():
-            db = store.open_db(db_path, create=False)
-            n = db.execute("SELECT count(*) FROM pages").fetchone()[0] if "pages" in db.table_names() else 0
+        try:
+            db = store.open_db(db_path, readonly=True)
+            runs = db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+            n = db.execute("SELECT count(*) FROM pages").fetchone()[0]
             db.close()
-            if n >= 20:
-                break
+        except (store.DatabaseError, sqlite3.Error):
+            pass  # not there yet, or still being created
+    assert runs and n >= 20, f"the crawl had not got going after 90 s: {runs} run rows, {n} pages"
     proc.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully
     proc.wait(timeout=120)
     db = store.open_db(db_path, create=False)
