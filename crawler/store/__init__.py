@@ -17,10 +17,10 @@ from crawler.store.pages import (
     copy_page, insert_pages, load_body, load_unit_pages, page_body_ref, page_from_row, page_links, page_row,
     replayable_pages, store_body, StoredPage, units_with_script_lists_read,
 )
-from crawler.store.schema import DatabaseError, db_file, open_db, utcnow
+from crawler.store.schema import DatabaseError, connect_again, db_file, open_db, utcnow
 
 __all__ = [
-    "DatabaseError", "StoredPage", "audit_counts", "audit_run", "copy_page", "crawl_limits", "crawl_run", "crawled_units", "db_file", "page_count", "finish_crawl", "finished_audit_ids",
+    "DatabaseError", "StoredPage", "audit_counts", "connect_again", "audit_run", "copy_page", "crawl_limits", "crawl_run", "crawled_units", "db_file", "page_count", "finish_crawl", "finished_audit_ids",
     "insert_audit", "insert_pages", "latest_audit_id", "latest_crawl_id", "list_crawls", "load_body", "load_findings",
     "load_unit_pages", "open_db", "page_body_ref", "page_from_row", "page_links", "page_row", "previous_finished_crawl",
     "previous_statuses", "reopen_crawl", "replayable_pages", "resumable_crawl", "run_is_alive", "run_state",

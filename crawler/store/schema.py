@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sqlite3
 import tempfile
+import weakref
 from pathlib import Path
 
 import sqlite_utils
@@ -276,7 +277,9 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         raise DatabaseError(f"{folder}: cannot create the database folder: {exc.strerror}") from None
     # A read-only file or folder must fail here, in one line, not half-way through a crawl
     # or an audit. Probed by opening, not by os.access: root passes os.access, not chattr +i.
-    if path.exists():
+    # Never while this process has the file open: closing the probe's descriptor would drop
+    # that connection's locks (see connect_again).
+    if path.exists() and not _open_in_this_process(path):
         try:
             os.close(os.open(path, os.O_RDWR))
         except OSError:
@@ -292,6 +295,33 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         raise DatabaseError(_why_unwritable(path, exc)) from None
     except Exception as exc:  # sqlite3.DatabaseError for a non-SQLite file, etc.
         raise DatabaseError(f"{path}: cannot open database: {exc}") from exc
+    _OPENED.setdefault(str(path.resolve()), weakref.WeakSet()).add(db)
+    return db
+
+
+# Databases open_db opened in this process, by resolved path (weakly: a closed or dropped
+# connection does not count).
+_OPENED: dict[str, weakref.WeakSet] = {}
+
+
+def _open_in_this_process(path: Path) -> bool:
+    for db in list(_OPENED.get(str(path.resolve()), ())):
+        try:
+            db.conn.total_changes  # raises once the connection is closed
+            return True
+        except sqlite3.ProgrammingError:
+            continue
+    return False
+
+
+def connect_again(path: str | Path) -> sqlite_utils.Database:
+    """Another connection to a database this process has already opened with open_db (the
+    crawl's writer thread has its own). No probes: open_db's read-only probe closes a file
+    descriptor of the database file, and closing any descriptor of a file drops every POSIX
+    lock the process holds on it, its other connections' included (SQLite, "How To Corrupt
+    An SQLite Database File" 2.2). A crawl whose writer thread probed lost all its writes."""
+    db = sqlite_utils.Database(Path(path))
+    db.execute("PRAGMA busy_timeout = 10000")
     return db
 
 
