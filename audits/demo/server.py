@@ -163,10 +163,14 @@ class SamplePortalServer:
                         with outer._lock:
                             outer.not_modified += 1
                         self.send_response(304)
+                        self.send_header("Connection", "close")
                         self.send_header("ETag", etag)
                         self.end_headers()
                         return
                 self.send_response(status)
+                # HTTP/1.0, one request per connection, said as real servers say it: without
+                # it Twisted pools the closed connection, and the next POST sent on it fails.
+                self.send_header("Connection", "close")
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 for name, value in headers.items():
