@@ -8,6 +8,7 @@ from twisted.internet import defer, error
 from twisted.web.client import ResponseNeverReceived
 
 from crawler.middlewares import OffsiteForUnit
+from rules.model import PageRecord
 
 
 def classify_failure(exc: BaseException) -> str:
@@ -38,6 +39,23 @@ def classify_failure(exc: BaseException) -> str:
            for c in causes):
         return "timeout"
     return "error"
+
+
+def failed_page(request, exc: BaseException, unit_id: str, *, home: bool, fetched_at: str) -> PageRecord:
+    """The record of a request that got no usable response, under the URL first asked for."""
+    original = request.meta.get("redirect_urls", [request.url])[0]
+    return PageRecord(
+        unit_id=unit_id,
+        url=original,
+        final_url=request.url,
+        redirected=original != request.url,
+        fetch_status=classify_failure(exc),
+        kind="home" if home else "other",
+        error=f"{type(exc).__name__}: {exc}"[:500],
+        fetched_at=fetched_at,
+        depth=request.meta.get("depth", 0),
+        referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
+    )
 
 
 def closed_before_answer(exc: BaseException) -> bool:

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__, store
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.warc import WarcArchive
+from crawler.writer import BatchWriter, StoreFailed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,7 +30,7 @@ RECORDED_SETTINGS = (
 
 
 class SQLitePipeline:
-    """Buffers fetched pages and flushes them in one transaction per batch.
+    """Buffers fetched pages and has the writer thread store them, one transaction per batch.
 
     A batch is all-or-nothing, so a crawl killed mid-way leaves whole pages and a
     crawl run still marked 'running' (unfinished); a clean stop marks it finished
@@ -46,6 +48,8 @@ class SQLitePipeline:
         self.warc: WarcArchive | None = None
         self.db = None
         self.crawl_id: int | None = None
+        self.writer: BatchWriter | None = None
+        self.store_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -82,6 +86,7 @@ class SQLitePipeline:
             self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
             self.db["crawl_runs"].update(self.crawl_id, {"warc_file": _relative_to(self.warc.path, self.db_path)})
         spider.crawl_id = self.crawl_id
+        self.writer = BatchWriter(self.db_path, self.crawl_id, self.warc, self.max_body)
         spider.revisit = RevisitIndex(
             self.db, crawl_id=self.crawl_id, resumed=resume_id is not None, previous_crawl_id=previous,
             revisit_after_days=settings.getfloat("ZWGK_REVISIT_AFTER_DAYS", 30),
@@ -96,34 +101,29 @@ class SQLitePipeline:
         return item
 
     def flush(self) -> None:
-        if not self.buffer or self.db is None:
+        """Hand the buffered pages to the writer thread (crawler/writer.py) as one batch."""
+        if not self.buffer or self.writer is None:
             return
-        rows, reused = [], []
-        with self.db.atomic():
-            for item in self.buffer:
-                if isinstance(item, ReusedPageItem):
-                    reused.append(item)
-                    continue
-                page, body = item.page, item.body
-                row = store.page_row(page)
-                if body is not None and len(body) <= self.max_body:
-                    row["body_sha256"] = store.store_body(self.db, body)
-                    if self.warc is not None and page.status is not None:
-                        row["warc_offset"] = self.warc.write(page.final_url or page.url, page.status,
-                                                             page.content_type, body, page.fetched_at)
-                        row["warc_file"] = self.warc.path.name
-                rows.append((row, page))
-            if self.warc is not None:
-                self.warc.flush()  # the archive is on disk before the rows that point into it
-            store.insert_pages(self.db, self.crawl_id, rows)
-            for r in reused:
-                store.copy_page(self.db, self.crawl_id, r.source_page_id, r.unit_id, r.url, r.change, r.fetched_at)
-        self.buffer.clear()
+        batch, self.buffer = self.buffer, []
+        try:
+            self.writer.submit(batch)
+        except StoreFailed as exc:
+            # Nothing more can be stored: stop now, once, rather than fetch pages to lose them.
+            if self.store_error is None:
+                self.store_error = str(exc)
+                logger.error("%s; stopping the crawl", exc)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
     def spider_closed(self, spider, reason: str) -> None:
         if self.db is None:
             return
         self.flush()
+        try:
+            self.writer.close()
+        except StoreFailed as exc:
+            if self.store_error is None:
+                logger.error("%s", exc)
+            reason = "store_failed"  # never 'finished': pages are missing
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.warc is not None:
             self.warc.close()

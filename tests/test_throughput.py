@@ -4,6 +4,7 @@
 import asyncio
 import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import MemoryStatsCollector
 
 from bench.sitegen import generate
+from crawler import store
 from crawler.extract import extract
 from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.scheduling import SiteDownloader, SiteScheduler
@@ -163,3 +165,75 @@ def test_workers_do_not_outlive_a_crawl_killed_with_sigkill():
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
         time.sleep(0.2)
     assert not any(Path(f"/proc/{p}").exists() for p in workers)
+
+
+# --- the writer thread (crawler/writer.py) ---------------------------------------------------
+
+def _batch(n0: int, n: int):
+    from crawler.items import FetchedPage
+    from rules.model import LinkRecord, PageRecord
+
+    return [FetchedPage(PageRecord(url=f"http://a.test/{i}.html", unit_id="u", status=200, content_type="text/html",
+                                   fetched_at="2021-12-01T00:00:00+00:00",
+                                   links=(LinkRecord(f"http://a.test/{i + 1}.html", "下一篇", None),)),
+                        body=f"<html>{i}</html>".encode()) for i in range(n0, n0 + n)]
+
+
+def _writer_db(tmp_path):
+    from crawler.warc import WarcArchive
+
+    path = tmp_path / "w.db"
+    db = store.open_db(path)
+    cid = store.start_crawl(db, spider="portals", units=["u"], units_file="f", settings={}, tool_version="t")
+    return path, db, cid, WarcArchive(tmp_path / "w.warc.gz")
+
+
+def test_the_writer_commits_each_batch_as_it_goes(tmp_path):
+    """Another process sees every batch once written (a kill -9 keeps them), each with its
+    bodies, links and WARC records; the reactor's own connection stays usable meanwhile."""
+    from crawler.writer import BatchWriter
+
+    path, db, cid, warc = _writer_db(tmp_path)
+    writer = BatchWriter(path, cid, warc, max_body=10_000)
+    writer.submit(_batch(0, 5))
+    deadline = time.monotonic() + 10
+    seen = 0
+    while time.monotonic() < deadline and seen < 5:
+        con = sqlite3.connect(path)  # as another process reads it (WAL)
+        seen = con.execute("SELECT count(*) FROM pages").fetchone()[0]
+        con.close()
+        time.sleep(0.02)
+    assert seen == 5  # before close()
+    writer.submit(_batch(5, 3))
+    writer.close()
+    warc.close()
+    rows = list(db.query("SELECT url, body_sha256, warc_offset FROM pages ORDER BY id"))
+    assert [r["url"] for r in rows] == [f"http://a.test/{i}.html" for i in range(8)]
+    assert all(r["body_sha256"] and r["warc_offset"] is not None for r in rows)
+    assert db.execute("SELECT count(*) FROM links").fetchone()[0] == 8
+    assert store.load_body(db, rows[3]["body_sha256"]) == b"<html>3</html>"
+    db.close()
+
+
+def test_a_batch_the_writer_cannot_store_stops_it_whole(tmp_path):
+    """A failed batch leaves none of its pages (one transaction), later batches are not
+    half-written, and the failure is raised to the pipeline rather than lost."""
+    from crawler.writer import BatchWriter, StoreFailed
+
+    path, db, cid, warc = _writer_db(tmp_path)
+    writer = BatchWriter(path, cid, warc, max_body=10_000)
+    writer.submit(_batch(0, 2))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and db.execute("SELECT count(*) FROM pages").fetchone()[0] < 2:
+        time.sleep(0.02)
+    db.execute("DROP TABLE links")  # the next batch's links cannot be stored
+    writer.submit(_batch(2, 2))
+    with pytest.raises(StoreFailed, match="links"):
+        for _ in range(200):
+            time.sleep(0.02)
+            writer.submit(_batch(100, 1))
+    with pytest.raises(StoreFailed):
+        writer.close()
+    warc.close()
+    assert [r[0] for r in db.execute("SELECT url FROM pages ORDER BY id")] == ["http://a.test/0.html", "http://a.test/1.html"]
+    db.close()

@@ -23,7 +23,7 @@ from crawler.extract import extract, parse_cn_date
 from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
-from crawler.failures import classify_failure, closed_before_answer
+from crawler.failures import closed_before_answer, failed_page
 from crawler.spiders.responses import _has_script_pager, _header, _is_html, _page_text
 from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
 from rules.model import LinkRecord, ListItem, PageRecord
@@ -460,22 +460,12 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("zwgk/pager_post_resent")
             yield request.replace(dont_filter=True, meta=request.meta | {"zwgk_resent": True})
             return
-        fetch_status = classify_failure(exc)
-        self.crawler.stats.inc_value(f"zwgk/failure/{fetch_status}")
-        logger.debug("%s %s: %s", fetch_status, request.url, exc)
         unit = self.units_by_id.get(unit_id)
-        yield FetchedPage(PageRecord(
-            unit_id=unit_id,
-            url=original,
-            final_url=request.url,
-            redirected=original != request.url,
-            fetch_status=fetch_status,
-            kind="home" if unit is not None and original in unit.start_urls else "other",
-            error=f"{type(exc).__name__}: {exc}"[:500],
-            fetched_at=_now(),
-            depth=request.meta.get("depth", 0),
-            referer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
-        ))
+        page = failed_page(request, exc, unit_id, home=unit is not None and original in unit.start_urls,
+                           fetched_at=_now())
+        self.crawler.stats.inc_value(f"zwgk/failure/{page.fetch_status}")
+        logger.debug("%s %s: %s", page.fetch_status, request.url, exc)
+        yield FetchedPage(page)
 
 
 async def stay_in_scope(page, request) -> None:

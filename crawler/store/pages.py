@@ -110,17 +110,30 @@ def load_body(db: sqlite_utils.Database, sha256: str) -> bytes | None:
 
 # --- the crawl writes -----------------------------------------------------------------
 
+# The crawl's inserts, written out once: sqlite_utils' insert_all re-derives columns and
+# converts every value in Python, and links are most of a crawl's rows (~40 per page).
+_STORED_EXTRA = ("crawl_id", "body_sha256", "warc_file", "warc_offset")
+_PAGE_INSERT_COLUMNS = PAGE_COLUMNS + _STORED_EXTRA
+_PAGE_INSERT_SET = frozenset(_PAGE_INSERT_COLUMNS)
+_INSERT_PAGE = (f"INSERT OR REPLACE INTO pages ({', '.join(_PAGE_INSERT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_PAGE_INSERT_COLUMNS))})")
+_INSERT_LINK = ("INSERT OR IGNORE INTO links (crawl_id, unit_id, from_url, to_url, anchor, attachment, in_scope) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
 def insert_pages(db: sqlite_utils.Database, crawl_id: int, rows: list[tuple[dict, PageRecord]]) -> None:
     """Store pages (row: page_row() plus body and archive columns) and their links; the
     caller holds the transaction. A URL re-recorded in the same run (a retry) keeps one row."""
     pages, links = [], []
     for row, page in rows:
-        pages.append(row | {"crawl_id": crawl_id})
-        links.extend({"crawl_id": crawl_id, "unit_id": page.unit_id, "from_url": page.url, "to_url": link.to_url,
-                      "anchor": link.anchor, "attachment": link.attachment, "in_scope": int(link.in_scope)}
+        row = row | {"crawl_id": crawl_id}
+        if row.keys() - _PAGE_INSERT_SET:  # a column nobody stores would be lost without a word
+            raise ValueError(f"pages has no column {sorted(row.keys() - _PAGE_INSERT_SET)}")
+        pages.append(tuple(row.get(c) for c in _PAGE_INSERT_COLUMNS))
+        links.extend((crawl_id, page.unit_id, page.url, link.to_url, link.anchor, link.attachment, int(link.in_scope))
                      for link in page.links)
-    db["pages"].insert_all(pages, replace=True, alter=False)
-    db["links"].insert_all(links, ignore=True, alter=False)
+    db.conn.executemany(_INSERT_PAGE, pages)
+    db.conn.executemany(_INSERT_LINK, links)
 
 
 def copy_page(db: sqlite_utils.Database, crawl_id: int, source_page_id: int, unit_id: str, url: str,
