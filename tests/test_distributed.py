@@ -49,7 +49,10 @@ def test_two_processes_share_one_crawl_and_equal_a_single_process(crawled, redis
     start = len(server.hits)
     parts = [tmp_path / "part-a.db", tmp_path / "part-b.db"]
     procs = [_popen("crawl", "--units", crawled["units_file"], "--db", part, "--redis", redis_url,
-                    "--job", "test-job", *CRAWL_SETTINGS, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4") for part in parts]
+                    "--job", "test-job", *CRAWL_SETTINGS, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+                    # a little politeness, so that the crawl outlasts the gap between the two
+                    # processes' start-ups on a busy machine (both must get a share)
+                    "-s", "DOWNLOAD_DELAY=0.05") for part in parts]
     for proc in procs:
         assert proc.wait(600) == 0, proc.stderr.read().decode()[-3000:]
     hits = Counter(f"http://{netloc}{path}" for netloc, path in server.hits[start:] if path != "/robots.txt")
