@@ -14,10 +14,11 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.dupefilter import RFPDupeFilter
 from w3lib.url import canonicalize_url
 
@@ -95,3 +96,37 @@ class RedisKeysJanitor:
             server.expire(key, KEY_TTL_SECONDS)
         logger.info("redis job keys %s, %s kept %d days", scheduler.queue.key, scheduler.df.key,
                     KEY_TTL_SECONDS // 86400)
+
+
+class WaitForSharedWork:
+    """A process of a shared crawl that finds the queue empty waits a while before it finishes.
+
+    Another process may hold every queued request in its downloader at that moment (at the
+    start, one process takes the units' start pages before the other has begun, and the
+    links they yield come a moment later): closing then left one process with the whole
+    crawl. Idle for ZWGK_REDIS_IDLE_WAIT seconds in a row (default 15), it finishes; Scrapy
+    asks the shared queue again every few seconds meanwhile."""
+
+    def __init__(self, crawler: Crawler, wait: float):
+        self.crawler, self.wait = crawler, wait
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WaitForSharedWork:
+        if not crawler.settings.get("ZWGK_REDIS_URL"):
+            raise NotConfigured
+        o = cls(crawler, crawler.settings.getfloat("ZWGK_REDIS_IDLE_WAIT", 15.0))
+        crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(o.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(o.request_scheduled, signal=signals.response_received)
+        return o
+
+    def request_scheduled(self, *args, **kwargs) -> None:
+        self.idle_since = None  # work came: the next idle spell starts again from zero
+
+    def spider_idle(self, spider) -> None:
+        now = monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.wait:
+            raise DontCloseSpider

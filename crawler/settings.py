@@ -68,6 +68,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.ProgressReporter": 500,
     "crawler.distributed.RedisKeysJanitor": 510,  # only with ZWGK_REDIS_URL
+    "crawler.distributed.WaitForSharedWork": 520,  # only with ZWGK_REDIS_URL
 }
 
 # --- zwgk settings -------------------------------------------------------------

@@ -101,3 +101,26 @@ def test_job_without_redis_and_a_missing_part_are_usage_errors(tmp_path):
     assert proc.returncode == 2 and "--job needs --redis" in proc.stderr
     proc = run_zwgk("merge", "--into", tmp_path / "z.db", tmp_path / "missing.db")
     assert proc.returncode == 2 and "database not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_process_finding_the_shared_queue_empty_waits_before_it_finishes(monkeypatch):
+    """At the start one process may hold every queued request (the units' start pages) in its
+    downloader: another that closed at its first idle moment got none of the crawl."""
+    from scrapy.exceptions import DontCloseSpider
+
+    from crawler import distributed
+
+    clock = [100.0]
+    monkeypatch.setattr(distributed, "monotonic", lambda: clock[0])
+    wait = distributed.WaitForSharedWork(crawler=None, wait=15)
+    with pytest.raises(DontCloseSpider):
+        wait.spider_idle(None)
+    clock[0] += 10
+    with pytest.raises(DontCloseSpider):
+        wait.spider_idle(None)
+    wait.request_scheduled()  # work came: the idle spell starts again
+    clock[0] += 10
+    with pytest.raises(DontCloseSpider):
+        wait.spider_idle(None)
+    clock[0] += 16
+    wait.spider_idle(None)  # idle 16 s in a row: finishes
