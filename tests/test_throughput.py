@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -138,7 +139,10 @@ def test_the_pool_extracts_exactly_what_extract_does(tmp_path):
                                    max_text_chars=100_000, fetch_date=when) for body in pages]
 
     try:
-        pooled = asyncio.run(run())
+        # On a thread of its own: with the browser tests on, Playwright's sync API keeps an
+        # event loop running on this one, and asyncio.run() refuses to start another.
+        with ThreadPoolExecutor(1) as thread:
+            pooled = thread.submit(asyncio.run, run()).result()
     finally:
         pool.close()
     inline = [extract(body, "http://example.gov.cn/a/index.html", "text/html; charset=utf-8",
