@@ -117,11 +117,11 @@ class WaitForSharedWork:
             raise NotConfigured
         o = cls(crawler, crawler.settings.getfloat("ZWGK_REDIS_IDLE_WAIT", 15.0))
         crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(o.request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(o.request_scheduled, signal=signals.response_received)
+        crawler.signals.connect(o.work_came, signal=signals.request_scheduled)
+        crawler.signals.connect(o.work_came, signal=signals.response_received)
         return o
 
-    def request_scheduled(self, *args, **kwargs) -> None:
+    def work_came(self, *args, **kwargs) -> None:
         self.idle_since = None  # work came: the next idle spell starts again from zero
 
     def spider_idle(self, spider) -> None:

@@ -49,7 +49,7 @@ class SQLitePipeline:
         self.db = None
         self.crawl_id: int | None = None
         self.writer: BatchWriter | None = None
-        self.store_error: str | None = None
+        self.store_failed = False  # said once, then the crawl stops
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -109,8 +109,8 @@ class SQLitePipeline:
             self.writer.submit(batch)
         except StoreFailed as exc:
             # Nothing more can be stored: stop now, once, rather than fetch pages to lose them.
-            if self.store_error is None:
-                self.store_error = str(exc)
+            if not self.store_failed:
+                self.store_failed = True
                 logger.error("%s; stopping the crawl", exc)
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="store_failed"))
 
@@ -121,7 +121,7 @@ class SQLitePipeline:
         try:
             self.writer.close()
         except StoreFailed as exc:
-            if self.store_error is None:
+            if not self.store_failed:
                 logger.error("%s", exc)
             reason = "store_failed"  # never 'finished': pages are missing
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

@@ -118,7 +118,7 @@ def test_a_process_finding_the_shared_queue_empty_waits_before_it_finishes(monke
     clock[0] += 10
     with pytest.raises(DontCloseSpider):
         wait.spider_idle(None)
-    wait.request_scheduled()  # work came: the idle spell starts again
+    wait.work_came()  # work came: the idle spell starts again
     clock[0] += 10
     with pytest.raises(DontCloseSpider):
         wait.spider_idle(None)
