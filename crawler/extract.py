@@ -7,6 +7,7 @@ malformed input and returns empty fields rather than raising.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -21,7 +22,9 @@ from crawler.extract_fields import (
     clean,
     labelled_fields,
     list_rows,
+    named,
     parse_cn_date,
+    select,
     short_text as _short_text,  # noqa: F401  (tests read it here)
     title_from_page_title,
 )
@@ -140,30 +143,37 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     if "<datastore" in html[:2_000_000]:
         html = _unwrap_datastore(html)
     soup = _ShallowSoup(html, "lxml")
+    # Every element once, in document order: bs4's find_all/select walk the whole tree and
+    # test each element in Python per call, and a page was walked a dozen times (a third of
+    # the extraction's time); the readers below filter this list instead.
+    tags = [node for node in soup.descendants if isinstance(node, Tag)]
     base = url
-    base_tag = soup.find("base", href=True)
-    if isinstance(base_tag, Tag):
+    base_tag = next((t for t in tags if t.name == "base" and t.get("href") is not None), None)
+    if base_tag is not None:
         base = urljoin(url, base_tag["href"])
 
     meta = {}
-    for tag in soup.find_all("meta"):
+    for tag in named(tags, "meta"):
         name = tag.get("name") or tag.get("property") or ""
         for wanted in META_NAMES:
             if name.lower() == wanted.lower() and tag.get("content") is not None:
                 meta[wanted] = _clean(tag["content"])
 
     page_title = _clean(soup.title.get_text()) if soup.title else ""
-    links = _links(soup, base)
-    footer = _footer(soup, meta)
-    column_path = breadcrumb(soup)
-    labelled = labelled_fields(soup)
-    script_built = _script_built(soup)
+    flat = soup.get_text(" ")
+    links = _links(tags, base)
+    footer = _footer(tags, flat, meta)
+    column_path = breadcrumb(tags)
+    labelled = labelled_fields(tags, flat)
+    script_built = _script_built(tags)
 
-    for junk in soup(["script", "style", "noscript", "template"]):
-        junk.decompose()
+    for junk in named(tags, "script", "style", "noscript", "template"):
+        if junk.name:  # not already gone inside another
+            junk.decompose()
+    tags = [t for t in tags if t.name]  # decompose() empties the names of everything it removed
     main = None
     for sel in _MAIN_SELECTORS:
-        main = soup.select_one(sel)
+        main = next(select(tags, sel), None)
         if main is not None and len(main.get_text(strip=True)) > 20:
             break
         main = None
@@ -171,6 +181,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         main = soup.body or soup
         for noise in main.find_all(["nav", "header", "footer"]):
             noise.decompose()
+        tags = [t for t in tags if t.name]
     text = _clean(main.get_text(" "))[:max_text_chars]
 
     pub_date, source = None, None
@@ -205,9 +216,9 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
     if publisher is None and meta.get("ContentSource", "").strip():
         publisher, publisher_label = meta["ContentSource"].split()[0], "meta:ContentSource"
 
-    list_items = [ListItem(title=t, url=u, date=d) for t, u, d in list_rows(soup, base, pub_date, fetch_date)]
+    list_items = [ListItem(title=t, url=u, date=d) for t, u, d in list_rows(tags, base, pub_date, fetch_date)]
     path = urlsplit(url).path
-    is_list = script_built or (_has_list_container(soup) and not meta.get("ArticleTitle")) or \
+    is_list = script_built or (_has_list_container(tags) and not meta.get("ArticleTitle")) or \
         (len(list_items) >= 3 and pub_date is None)  # an article with its own date keeps a dated sidebar
     if pub_date is None and not is_list:
         # Dateline near the top of the body: "2024年05月17日08:59 来源：…". Not on a list
@@ -232,7 +243,7 @@ def _extract(body: bytes, url: str, content_type: str | None, max_text_chars: in
         title = title or labelled.get(label, "")
     if not title:
         for sel in ("h1", ".article-title", "ucaptitle", ".title", "h2"):
-            for node in soup.select(sel)[:5]:
+            for node in itertools.islice(select(tags, sel), 5):
                 candidate = _clean(node.get_text())
                 # a "title" block that is really a breadcrumb or a logo is not the title
                 if len(candidate) >= 4 and not breadcrumb_like(candidate):
@@ -271,9 +282,11 @@ def _unwrap_datastore(html: str) -> str:
     return out
 
 
-def _links(soup: BeautifulSoup, base: str) -> list[LinkRecord]:
+def _links(tags: list[Tag], base: str) -> list[LinkRecord]:
     out, seen = [], set()
-    for a in soup.find_all("a", href=True):
+    for a in tags:
+        if a.name != "a" or a.get("href") is None:
+            continue
         href = a["href"].strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
@@ -299,13 +312,13 @@ def _links(soup: BeautifulSoup, base: str) -> list[LinkRecord]:
     return out
 
 
-def _footer(soup: BeautifulSoup, meta: dict[str, str]) -> FooterIds:
-    text = soup.get_text(" ").replace("\u3000", " ").replace("\xa0", " ")
+def _footer(tags: list[Tag], flat: str, meta: dict[str, str]) -> FooterIds:
+    text = flat.replace("\u3000", " ").replace("\xa0", " ")
     site = _SITE_CODE.search(text)
     icp = _ICP.search(text)
     police = _POLICE.search(text)
     conac = False
-    for tag in soup.find_all(["a", "img", "script"]):
+    for tag in named(tags, "a", "img", "script"):
         ref = tag.get("href") or tag.get("src") or ""
         if "conac.cn" in ref:
             conac = True
@@ -367,21 +380,21 @@ class _ShallowSoup(BeautifulSoup):
         super().handle_endtag(name, nsprefix)
 
 
-def _has_list_container(soup: BeautifulSoup) -> bool:
+def _has_list_container(tags: list[Tag]) -> bool:
     """A ul/ol/table marked as a list: a column page, even when it holds no item (空白栏目)."""
-    for tag in soup.find_all(["ul", "ol", "table", "tbody"]):
+    for tag in named(tags, "ul", "ol", "table", "tbody"):
         ident = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "")
         if re.search(r"(?:^|[\s_-])(?:list|lists|news-?list|article-?list)(?:$|[\s_-])", ident.strip(), re.I):
             return True
     return False
 
 
-def _script_built(soup: BeautifulSoup) -> bool:
-    scripts = soup.find_all("script")
+def _script_built(tags: list[Tag]) -> bool:
+    scripts = named(tags, "script")
     # Only a page whose scripts fetch or write content can fill an empty list.
     if not any(s.get("src") and "list" in s["src"].lower() or _FILL_SCRIPT.search(s.get_text() or "") for s in scripts):
         return False
-    for tag in soup.find_all(["ul", "ol", "div", "table", "tbody"]):
+    for tag in named(tags, "ul", "ol", "div", "table", "tbody"):
         ident = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "")
         if (tag.name in ("ul", "ol", "tbody", "table") or ident.strip().lower().endswith("list")) and \
                 _LIST_HINT.search(ident) and not tag.find(["li", "a", "tr"]) and not _clean(tag.get_text()):

@@ -11,7 +11,9 @@ import datetime as dt
 import re
 from urllib.parse import urldefrag, urljoin
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from collections.abc import Iterator
+
+from bs4 import CData, NavigableString, Tag
 
 # --- text ----------------------------------------------------------------------------
 
@@ -47,6 +49,28 @@ def text_nodes(tag: Tag, max_chars: int, max_nodes: int = 300) -> list[str] | No
             if size > max_chars * 4:  # before whitespace is collapsed
                 return None
     return parts
+
+
+def named(tags: list[Tag], *names: str) -> list[Tag]:
+    """The elements of `tags` (a page's elements in document order) with one of these names."""
+    return [t for t in tags if t.name in names]
+
+
+def select(tags: list[Tag], selector: str) -> Iterator[Tag]:
+    """Elements matching one simple CSS selector (`#id`, `.class` or a tag name), in document
+    order, as soupsieve matches them in an HTML document: case-sensitive id and class."""
+    if selector.startswith("#"):
+        ident = selector[1:]
+        return (t for t in tags if t.name and t.get("id") == ident)
+    if selector.startswith("."):
+        cls = selector[1:]
+        return (t for t in tags if t.name and cls in _classes(t))
+    return (t for t in tags if t.name == selector)
+
+
+def _classes(tag: Tag) -> list[str]:
+    value = tag.get("class") or []
+    return value.split() if isinstance(value, str) else value
 
 
 def short_text(tag: Tag, max_chars: int, max_nodes: int = 300) -> str | None:
@@ -139,9 +163,9 @@ def breadcrumb_like(text: str) -> bool:
     return bool(_CRUMB_SPLIT.search(text))
 
 
-def breadcrumb(soup: BeautifulSoup) -> list[str]:
+def breadcrumb(tags: list[Tag]) -> list[str]:
     found: list[tuple[Tag, list[str]]] = []
-    for tag in soup.find_all(["div", "p", "span", "nav", "ol", "ul", "td"]):
+    for tag in named(tags, "div", "p", "span", "nav", "ol", "ul", "td"):
         ident = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "")
         raw = short_text(tag, 200, max_nodes=120)
         text = clean(raw) if raw else ""
@@ -254,10 +278,11 @@ def _has_value_slot(tag: Tag) -> bool:
     return False
 
 
-def labelled_fields(soup: BeautifulSoup) -> dict[str, str]:
-    """Values of labels such as 发布日期：… in text, table cells, spans or <strong>/<b> + text."""
+def labelled_fields(tags: list[Tag], flat: str) -> dict[str, str]:
+    """Values of labels such as 发布日期：… in text, table cells, spans or <strong>/<b> + text.
+    `flat` is the page's text (get_text(" "))."""
     found: dict[str, str] = {}
-    for tag in soup.find_all(["td", "th", "span", "b", "strong", "label", "dt", "em", "li", "p", "div"]):
+    for tag in named(tags, "td", "th", "span", "b", "strong", "label", "dt", "em", "li", "p", "div"):
         raw = short_text(tag, 160, max_nodes=30)
         own = clean(raw) if raw is not None else ""
         if not own or len(own) > 160:
@@ -280,7 +305,7 @@ def labelled_fields(soup: BeautifulSoup) -> dict[str, str]:
         found[key] = found.get(key) or value
     # Inline layout: 发布时间：2021-07-13 10:20 来源：… Not for a label already seen empty in
     # its own element: the flat text would hand it the next element's text.
-    flat = soup.get_text(" ").replace("\u3000", " ")
+    flat = flat.replace("\u3000", " ")
     for label in _WANTED:
         if label in found or label in _TITLE_LABELS:  # 名称 inside 单位名称：… is no title
             continue
@@ -370,7 +395,7 @@ def _month_day_near(node: Tag) -> tuple[int, int] | None:
     return None
 
 
-def list_rows(soup: BeautifulSoup, base: str, page_date: dt.date | None,
+def list_rows(tags: list[Tag], base: str, page_date: dt.date | None,
               latest: dt.date) -> list[tuple[str, str, dt.date]]:
     """(title, url, date) of rows holding one link and a date: list pages, home-page blocks.
 
@@ -379,7 +404,7 @@ def list_rows(soup: BeautifulSoup, base: str, page_date: dt.date | None,
     fetch date; never a date after the fetch date."""
     rows: list[list] = []  # [parent, title, url, date, month_day]
     seen = set()
-    for row in soup.find_all(["li", "tr", "dd"]):
+    for row in named(tags, "li", "tr", "dd"):
         # Cheap test first: most rows (navigation) hold no date at all. A date inside any
         # one string of the row is also in the joined text, so this drops no item.
         joined = short_text(row, 400, max_nodes=80)

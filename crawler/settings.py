@@ -57,6 +57,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsTxtMiddleware": 100,  # fixed for concurrent waiters (see the class)
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectEveryURLMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
 }
 ADDONS = {
     "crawler.addons.BrowserRendering": 0,

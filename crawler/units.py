@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -58,18 +59,30 @@ def url_in_scope(url: str, allowed_domains, allowed_paths=()) -> bool:
     """Whether `url` is on one of the allowed hosts (and under one of the paths, if any)."""
     try:
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        port = parts.port
     except ValueError:
         return False
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    if not any(_host_allowed(host, port, d) for d in allowed_domains):
+    if not _origin_in_scope(parts.scheme, parts.netloc, tuple(allowed_domains)):
         return False
     if allowed_paths:
         path = parts.path or "/"
         return any(path.startswith(p) for p in allowed_paths)
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _origin_in_scope(scheme: str, netloc: str, allowed_domains: tuple[str, ...]) -> bool:
+    """Cached per origin: every link of every page is checked, a site has few origins."""
+    if scheme not in ("http", "https"):
+        return False
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}/")  # hostname and port read the netloc alone
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return False
+    if not host:
+        return False
+    return any(_host_allowed(host, port, d) for d in allowed_domains)
 
 
 def _host_allowed(host: str, port: int | None, allowed: str) -> bool:

@@ -241,3 +241,40 @@ def test_a_batch_the_writer_cannot_store_stops_it_whole(tmp_path):
     warc.close()
     assert [r[0] for r in db.execute("SELECT url FROM pages ORDER BY id")] == ["http://a.test/0.html", "http://a.test/1.html"]
     db.close()
+
+
+def _refresh_results(body: bytes, encoding_header: str):
+    """(ours, Scrapy's) MetaRefreshMiddleware answers for one HTML response."""
+    from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import QuickMetaRefreshMiddleware
+
+    crawler = get_crawler(settings_dict={"METAREFRESH_ENABLED": True})
+    request = Request("http://www.example.gov.cn/old/")
+    response = HtmlResponse(request.url, body=body, request=request,
+                            headers={"Content-Type": f"text/html; charset={encoding_header}"})
+    ours = QuickMetaRefreshMiddleware.from_crawler(crawler).process_response(request, response)
+    theirs = MetaRefreshMiddleware.from_crawler(crawler).process_response(request, response)
+    return ours, theirs, response
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+def test_a_meta_refresh_is_followed_in_any_encoding(encoding):
+    page = ('<html><head><title>梅州市人民政府</title><META HTTP-EQUIV="Refresh" CONTENT="0; URL=/zwgk/index.html">'
+            '</head><body>正在跳转</body></html>')
+    ours, theirs, _ = _refresh_results(page.encode(encoding), encoding)
+    assert isinstance(ours, Request) and ours.url == "http://www.example.gov.cn/zwgk/index.html"
+    assert ours.url == theirs.url
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><title>政务公开</title></head><body>" + "信息公开" * 3000 + "</body></html>",
+    # the word in the text only, and a refresh beyond the first 4,096 characters: Scrapy ignores both
+    "<html><body><p>refresh 刷新</p></body></html>",
+    "<html><body>" + "栏" * 5000 + '<meta http-equiv="refresh" content="0;url=/x.html"></body></html>',
+])
+def test_a_page_without_a_meta_refresh_is_passed_on_as_scrapy_does(page):
+    ours, theirs, response = _refresh_results(page.encode("gbk"), "gbk")
+    assert ours is response and theirs is response
