@@ -260,11 +260,21 @@ def _refresh_results(body: bytes, encoding_header: str):
     return ours, theirs, response
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
-def test_a_meta_refresh_is_followed_in_any_encoding(encoding):
-    page = ('<html><head><title>梅州市人民政府</title><META HTTP-EQUIV="Refresh" CONTENT="0; URL=/zwgk/index.html">'
-            '</head><body>正在跳转</body></html>')
-    ours, theirs, _ = _refresh_results(page.encode(encoding), encoding)
+@pytest.mark.parametrize("encoding,before", [
+    ("utf-8", ""), ("gbk", ""), ("utf-16", ""),
+    # 2,000 characters (6,000 bytes) before it: within the 4,096 characters Scrapy reads
+    ("utf-8", "栏" * 2000),
+    # escapes that decode to nothing: 3,000 pairs (18,000 bytes) are no characters at all
+    ("iso-2022-jp", "\x1b$B\x1b(B" * 3000),
+    ("cp500", ""),  # EBCDIC: no ASCII bytes
+])
+def test_a_meta_refresh_is_followed_in_any_encoding(encoding, before):
+    page = (f'<html><head><title>Meizhou</title>{before}<META HTTP-EQUIV="Refresh" CONTENT="0; URL=/zwgk/index.html">'
+            '</head><body>...</body></html>')
+    if encoding in ("utf-8", "gbk", "utf-16"):
+        page = page.replace("Meizhou", "梅州市人民政府")
+    body = page.encode("latin-1") if encoding == "iso-2022-jp" else page.encode(encoding)
+    ours, theirs, _ = _refresh_results(body, encoding)
     assert isinstance(ours, Request) and ours.url == "http://www.example.gov.cn/zwgk/index.html"
     assert ours.url == theirs.url
 
