@@ -9,9 +9,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from urllib.parse import urldefrag, urljoin
-
 from collections.abc import Iterator
+from urllib.parse import urldefrag, urljoin
 
 from bs4 import CData, NavigableString, Tag
 
