@@ -56,3 +56,22 @@ def test_unique_page_per_unit_and_url(tmp_db):
     tmp_db["pages"].insert({"crawl_id": 1, "unit_id": "u", "url": "http://a/"})
     with pytest.raises(sqlite3.IntegrityError):
         tmp_db["pages"].insert({"crawl_id": 1, "unit_id": "u", "url": "http://a/"})
+
+
+def test_open_db_knows_every_connection_this_process_has(tmp_path):
+    """open_db's writability probe (open and close the file) would drop the POSIX locks of any
+    other connection of this process to the file: it is skipped while one is open, the
+    writer thread's (connect_again) included, and runs again once they are closed."""
+    from crawler.store.schema import _open_in_this_process
+
+    path = tmp_path / "z.db"
+    store.open_db(path).close()
+    assert not _open_in_this_process(path)
+    writer = store.connect_again(path)
+    assert _open_in_this_process(path)
+    writer.close()
+    assert not _open_in_this_process(path)
+    db = store.open_db(path)
+    assert _open_in_this_process(path)
+    db.close()
+    assert not _open_in_this_process(path)

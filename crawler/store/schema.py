@@ -295,13 +295,17 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         raise DatabaseError(_why_unwritable(path, exc)) from None
     except Exception as exc:  # sqlite3.DatabaseError for a non-SQLite file, etc.
         raise DatabaseError(f"{path}: cannot open database: {exc}") from exc
+    return _remember(path, db)
+
+
+# Databases open_db or connect_again opened in this process, by resolved path (weakly: a
+# closed or dropped connection does not count).
+_OPENED: dict[str, weakref.WeakSet] = {}
+
+
+def _remember(path: Path, db: sqlite_utils.Database) -> sqlite_utils.Database:
     _OPENED.setdefault(str(path.resolve()), weakref.WeakSet()).add(db)
     return db
-
-
-# Databases open_db opened in this process, by resolved path (weakly: a closed or dropped
-# connection does not count).
-_OPENED: dict[str, weakref.WeakSet] = {}
 
 
 def _open_in_this_process(path: Path) -> bool:
@@ -322,7 +326,7 @@ def connect_again(path: str | Path) -> sqlite_utils.Database:
     An SQLite Database File" 2.2). A crawl whose writer thread probed lost all its writes."""
     db = sqlite_utils.Database(Path(path))
     db.execute("PRAGMA busy_timeout = 10000")
-    return db
+    return _remember(Path(path), db)
 
 
 def _why_unwritable(path: Path, exc: Exception) -> str:
