@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler import __version__, store
 from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
+from crawler.shards import part_archive
 from crawler.warc import WarcArchive
 from crawler.writer import BatchWriter, StoreFailed
 
@@ -43,7 +46,6 @@ class SQLitePipeline:
         self.db_path = settings.get("ZWGK_DB_PATH")
         self.batch_size = settings.getint("ZWGK_BATCH_SIZE", 100)
         self.max_body = settings.getint("ZWGK_MAX_STORED_BODY")
-        self.warc_dir = settings.get("ZWGK_WARC_DIR") or ""
         self.buffer: list[FetchedPage | ReusedPageItem] = []
         self.warc: WarcArchive | None = None
         self.db = None
@@ -62,8 +64,19 @@ class SQLitePipeline:
         self.db = store.open_db(self.db_path)
         settings = self.crawler.settings
         resume_id = settings.getint("ZWGK_RESUME_CRAWL", 0) or None
-        warc_dir = Path(self.warc_dir) if self.warc_dir else Path(self.db_path).resolve().parent / "warc"
-        if resume_id is not None:
+        warc_dir = archive_dir(settings)
+        part = settings.get("ZWGK_CRAWL_PART") or ""
+        units = None
+        if part:
+            # One process of a crawl split by site (crawler/shards.py): the run is the
+            # parent's, already started (or reopened); this process adds its units' pages.
+            crawl_id, k = (int(n) for n in part.split(":"))
+            run = self.db["crawl_runs"].get(crawl_id)
+            self.crawl_id, previous = crawl_id, run["previous_crawl_id"]
+            resume_id = crawl_id if run["resumed"] else None
+            self.warc = WarcArchive(warc_dir / part_archive(crawl_id, run["resumed"] or 0, k))
+            units = {u.id for u in spider.units}
+        elif resume_id is not None:
             # The CLI checked that this run was killed or interrupted and matches the units.
             store.reopen_crawl(self.db, resume_id)
             run = self.db["crawl_runs"].get(resume_id)
@@ -79,17 +92,17 @@ class SQLitePipeline:
                 spider=spider.name,
                 units=units,
                 units_file=str(spider.units_file),
-                settings={k: settings.get(k) for k in RECORDED_SETTINGS},
+                settings=recorded_settings(settings),
                 tool_version=__version__,
                 previous_crawl_id=previous,
             )
             self.warc = WarcArchive(warc_dir / f"crawl-{self.crawl_id}.warc.gz")
-            self.db["crawl_runs"].update(self.crawl_id, {"warc_file": _relative_to(self.warc.path, self.db_path)})
+            self.db["crawl_runs"].update(self.crawl_id, {"warc_file": relative_to(self.warc.path, self.db_path)})
         spider.crawl_id = self.crawl_id
         self.writer = BatchWriter(self.db_path, self.crawl_id, self.warc, self.max_body)
         spider.revisit = RevisitIndex(
             self.db, crawl_id=self.crawl_id, resumed=resume_id is not None, previous_crawl_id=previous,
-            revisit_after_days=settings.getfloat("ZWGK_REVISIT_AFTER_DAYS", 30),
+            revisit_after_days=settings.getfloat("ZWGK_REVISIT_AFTER_DAYS", 30), units=units,
         )
         logger.info("crawl run %s %s %s%s", self.crawl_id, "resuming in" if resume_id else "writing to",
                     self.db_path, f" (revisiting crawl {previous})" if previous else "")
@@ -127,6 +140,12 @@ class SQLitePipeline:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.warc is not None:
             self.warc.close()
+        report = self.crawler.settings.get("ZWGK_PART_STATS")
+        if report:  # a part of a split crawl: the parent adds up the parts and finishes the run
+            _write_report(Path(report), reason, stats)
+            self.db.close()
+            self.db = None
+            return
         store.finish_crawl(self.db, self.crawl_id, reason=reason, stats=stats,
                            outage_share=self.crawler.settings.getfloat("ZWGK_OUTAGE_SHARE", 0.5))
         logger.info("crawl run %s %s (%s)", self.crawl_id, "finished" if reason == "finished" else "interrupted", reason)
@@ -134,7 +153,23 @@ class SQLitePipeline:
         self.db = None
 
 
-def _relative_to(archive: Path, db_path: str) -> str:
+def recorded_settings(settings) -> dict:
+    return {k: settings.get(k) for k in RECORDED_SETTINGS}
+
+
+def archive_dir(settings) -> Path:
+    """Where the crawl's WARC archives go: ZWGK_WARC_DIR, else warc/ beside the database."""
+    configured = settings.get("ZWGK_WARC_DIR") or ""
+    return Path(configured) if configured else Path(settings.get("ZWGK_DB_PATH")).resolve().parent / "warc"
+
+
+def _write_report(path: Path, reason: str, stats: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"reason": reason, "stats": stats}, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)  # whole or absent: the parent reads a missing report as a failed part
+
+
+def relative_to(archive: Path, db_path: str | Path) -> str:
     """The archive's path relative to the database's folder when it lies beneath it, so a
     database moved or copied with its warc/ folder still finds (and verifies) its own copy."""
     try:

@@ -40,8 +40,10 @@ class RevisitIndex:
     """The pages of the resumed run and of the previous crawl, looked up by (unit, url)."""
 
     def __init__(self, db: sqlite_utils.Database, *, crawl_id: int, resumed: bool,
-                 previous_crawl_id: int | None, revisit_after_days: float, now: dt.datetime | None = None):
+                 previous_crawl_id: int | None, revisit_after_days: float, now: dt.datetime | None = None,
+                 units: set[str] | None = None):
         self.db = db
+        self.units = units  # only these units' pages (a crawl part holds its own units' only)
         self.crawl_id = crawl_id
         self.previous_crawl_id = previous_crawl_id
         self.revisit_after = dt.timedelta(days=revisit_after_days)
@@ -52,7 +54,8 @@ class RevisitIndex:
                     len(self.current), len(self.previous), previous_crawl_id)
 
     def _load(self, crawl_id: int) -> dict[tuple[str, str], StoredPage]:
-        return {(page.unit_id, page.url): page for page in store.replayable_pages(self.db, crawl_id)}
+        return {(page.unit_id, page.url): page for page in store.replayable_pages(self.db, crawl_id)
+                if self.units is None or page.unit_id in self.units}
 
     def links(self, crawl_id: int, unit_id: str, url: str) -> list[tuple[str, int]]:
         return store.page_links(self.db, crawl_id, unit_id, url)

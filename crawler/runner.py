@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 from pathlib import Path
+from typing import Callable
 
 from crawler import store
 
@@ -39,26 +40,14 @@ def resumable(db_path: Path, spider: str | None = None) -> dict | None:
         db.close()
 
 
-def run_crawl(
-    *,
-    db_path: Path,
-    units_file: Path,
-    unit_ids: list[str],
-    spider: str = "portals",
-    overrides: dict | None = None,
-    verbose: bool = False,
-    resume_id: int | None = None,
-) -> int:
-    """Run one crawl (or finish run `resume_id`) and return its crawl run id."""
-    from scrapy.crawler import CrawlerProcess
+def crawl_settings(db_path: Path, units_file: Path, overrides: dict | None = None, verbose: bool = False):
+    """The project's Scrapy settings for a crawl writing `db_path`, with the caller's overrides."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("ZWGK_DB_PATH", str(db_path), priority="cmdline")
     settings.set("ZWGK_UNITS_FILE", str(units_file), priority="cmdline")
-    if resume_id is not None:
-        settings.set("ZWGK_RESUME_CRAWL", resume_id, priority="cmdline")
     # The caller's logging decides where records go (the CLI: one-line warnings on stderr,
     # everything in --log-file); Scrapy must not add its own handler dumping to stderr.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
@@ -66,7 +55,13 @@ def run_crawl(
     settings.set("LOG_LEVEL", "DEBUG" if verbose else logging.getLevelName(root_level), priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    before = latest_crawl(db_path)
+    return settings
+
+
+def start_scrapy(settings, spider: str, units_file: Path, unit_ids: list[str]) -> None:
+    """Run Scrapy in this process until the crawl ends."""
+    from scrapy.crawler import CrawlerProcess
+
     process = CrawlerProcess(settings)
     process.crawl(spider, units=str(units_file), unit=",".join(unit_ids) or None)
     # Scrapy installs its own SIGINT/SIGTERM handlers (a graceful stop); the caller's come back after.
@@ -76,7 +71,41 @@ def run_crawl(
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-    crawl_id = resume_id if resume_id is not None else latest_crawl(db_path)
+
+
+def run_crawl(
+    *,
+    db_path: Path,
+    units_file: Path,
+    unit_ids: list[str],
+    spider: str = "portals",
+    overrides: dict | None = None,
+    verbose: bool = False,
+    resume_id: int | None = None,
+    jobs: int = 1,
+    log_setup: Callable[[], None] | None = None,
+) -> int:
+    """Run one crawl (or finish run `resume_id`) and return its crawl run id.
+
+    `jobs`: crawl processes on this machine, the units split by site (crawler/shards.py);
+    0 = one per CPU on a large crawl. `log_setup` (picklable) sets up logging in each of them.
+    """
+    from crawler.shards import plan_crawl, run_sharded  # (shards runs crawl_settings in each part)
+
+    overrides = dict(overrides or {})
+    settings = crawl_settings(db_path, units_file, overrides, verbose)
+    if resume_id is not None:
+        settings.set("ZWGK_RESUME_CRAWL", resume_id, priority="cmdline")
+    before = latest_crawl(db_path)
+    units, shards = ([], []) if settings.get("ZWGK_REDIS_URL") or jobs == 1 else plan_crawl(
+        settings, db_path, units_file, unit_ids, spider, jobs, resume_id)
+    if len(shards) > 1:
+        crawl_id = run_sharded(settings, db_path=db_path, units_file=units_file, spider=spider, units=units,
+                               shards=shards, overrides=overrides, verbose=verbose, resume_id=resume_id,
+                               log_setup=log_setup)
+    else:
+        start_scrapy(settings, spider, units_file, unit_ids)
+        crawl_id = resume_id if resume_id is not None else latest_crawl(db_path)
     if crawl_id is None or crawl_id == before and resume_id is None:
         raise CrawlNotStarted("the crawl did not start (see the log file)")
     db = store.open_db(db_path, readonly=True)

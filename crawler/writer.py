@@ -38,7 +38,7 @@ def write_batch(db, crawl_id: int, batch: list[FetchedPage | ReusedPageItem], wa
     """One transaction: bodies, WARC records (on disk before the rows that point into
     them), page and link rows, and pages carried over from an earlier crawl."""
     rows, reused = [], []
-    with db.atomic():
+    with store.write_transaction(db):
         for item in batch:
             if isinstance(item, ReusedPageItem):
                 reused.append(item)

@@ -57,6 +57,10 @@ set_option = click.option("-s", "--set", "overrides", multiple=True, metavar="NA
 force_as_of_option = click.option("--force-as-of", is_flag=True,
                                   help="Accept an --as-of date outside the plausible window (see audits/scoring.yaml).")
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Log every request.")
+jobs_option = click.option(
+    "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Crawl processes on this machine, the units split by site (a site stays in one process, "
+         "so politeness holds); 0: one per CPU on a large crawl (20 sites, or 20,000 pages last time).")
 
 
 # --- checks and loaders every command uses the same way -------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import click
 
 from audits.cli import (
-    check_db_path, check_units, cli, db_option, fail, interrupted, open_existing_db, parse_overrides, set_option,
+    check_db_path, check_units, cli, db_option, fail, jobs_option, interrupted, open_existing_db, parse_overrides, set_option,
     unit_ids_option, units_option, verbose_option,
 )
 from audits.cli.console import setup_logging
@@ -22,9 +23,13 @@ SPIDER_KINDS = {"all": (), "county": GOVERNMENT_KINDS, "department": DEPARTMENT_
 
 
 def crawl_or_fail(**kwargs) -> int:
+    obj = click.get_current_context().obj or {}
     if kwargs.get("verbose"):
-        obj = click.get_current_context().obj or {}
         setup_logging(obj.get("log_file"), "DEBUG", everything=True)
+    # Each process of a crawl split by site logs as this one does (same stderr and log file).
+    kwargs["log_setup"] = (partial(setup_logging, obj.get("log_file"), "DEBUG", everything=True)
+                           if kwargs.get("verbose") else partial(setup_logging, obj.get("log_file"),
+                                                                 obj.get("log_level", "WARNING")))
     try:
         return run_crawl(**kwargs)
     except CrawlNotStarted as exc:
@@ -52,8 +57,9 @@ def echo_summary(db_path: Path, crawl_id: int) -> None:
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Share this crawl with other processes through Redis (scrapy-redis), e.g. redis://host:6379/0.")
 @click.option("--job", default=None, help="With --redis: the name all processes of one crawl share (default: today).")
+@jobs_option
 @verbose_option
-def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_url, job, verbose) -> None:
+def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_url, job, jobs, verbose) -> None:
     """Crawl the units' portals into the database.
 
     A crawl revisits the previous finished crawl of the same units: lists are
@@ -65,11 +71,14 @@ def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_ur
     Examples:
         zwgk crawl --unit meijiang --db zwgk.db
         zwgk crawl --resume --db zwgk.db
+        zwgk crawl --jobs 4 --db zwgk.db
     """
     spider, kinds = SPIDERS[kind], SPIDER_KINDS[kind]
     parsed = parse_overrides(overrides)
     if full:
         parsed["ZWGK_INCREMENTAL"] = False
+    if redis_url and jobs > 1:
+        fail("--jobs splits a crawl between processes of this machine, --redis between machines: use one")
     if redis_url:
         _check_redis(redis_url)
         parsed["ZWGK_REDIS_URL"] = redis_url
@@ -95,7 +104,7 @@ def crawl(units_file, unit_ids, db_path, kind, overrides, resume, full, redis_ur
     check_units(units_file, list(unit_ids), kinds)
     check_db_path(db_path)
     crawl_id = crawl_or_fail(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids),
-                             spider=spider, overrides=parsed, verbose=verbose, resume_id=resume_id)
+                             spider=spider, overrides=parsed, verbose=verbose, resume_id=resume_id, jobs=jobs)
     echo_summary(db_path, crawl_id)
 
 

@@ -10,6 +10,7 @@ import click
 from audits.cli import (
     EXIT_NOT_PUBLISHED, check_as_of, check_db_path, check_units, cli, db_option, fail, force_as_of_option,
     load_plan_or_fail, open_existing_db, parse_date, parse_overrides, unit_ids_option, units_option, verbose_option,
+    jobs_option,
 )
 from audits.cli.auditing import do_audit
 from audits.cli.crawling import crawl_or_fail, echo_summary
@@ -38,7 +39,8 @@ LOCAL_SAMPLE_SETTINGS = {
               help="Report folder.")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a crawl setting.")
 @force_as_of_option
-def run(units_file, unit_ids, db_path, as_of, out_dir, overrides, force_as_of) -> None:
+@jobs_option
+def run(units_file, unit_ids, db_path, as_of, out_dir, overrides, force_as_of, jobs) -> None:
     """Crawl, audit and report in one go, for cron. Two runs on one database never overlap.
 
     Exits 0 when all three stages ran, whatever the findings; 4 when the crawl was degraded
@@ -67,7 +69,7 @@ def run(units_file, unit_ids, db_path, as_of, out_dir, overrides, force_as_of) -
         if resume_id is not None:
             click.echo(f"resuming crawl run {resume_id}, left unfinished by an earlier run")
         crawl_id = crawl_or_fail(db_path=db_path, units_file=units_file, unit_ids=list(unit_ids), overrides=parsed,
-                                 resume_id=resume_id)
+                                 resume_id=resume_id, jobs=jobs)
         echo_summary(db_path, crawl_id)
         audit_id = do_audit(db_path, crawl_id, as_of, units_file, force_as_of=force_as_of)
         crawl = _crawl_run(db_path, crawl_id)

@@ -17,7 +17,7 @@ from crawler.store.pages import (
     copy_page, insert_pages, load_body, load_unit_pages, page_body_ref, page_from_row, page_links, page_row,
     replayable_pages, store_body, StoredPage, units_with_script_lists_read,
 )
-from crawler.store.schema import DatabaseError, connect_again, db_file, open_db, utcnow
+from crawler.store.schema import DatabaseError, connect_again, db_file, open_db, utcnow, write_transaction
 
 __all__ = [
     "DatabaseError", "StoredPage", "audit_counts", "connect_again", "audit_run", "copy_page", "crawl_limits", "crawl_run", "crawled_units", "db_file", "page_count", "finish_crawl", "finished_audit_ids",
@@ -27,5 +27,5 @@ __all__ = [
     "save_audit_results", "set_evidence", "start_crawl", "store_body", "unit_page_counts", "unit_results",
     "units_with_script_lists_read", "update_link_targets", "utcnow", "warc_rows",
     "default_audit_id", "failed_probes", "home_statuses", "list_audits", "publish_audit", "reach_of", "resolve_warc",
-    "set_audit_state", "set_crawl_state",
+    "set_audit_state", "set_crawl_state", "write_transaction",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
 import tempfile
 import weakref
 from pathlib import Path
+from typing import Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -327,6 +329,23 @@ def connect_again(path: str | Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(Path(path))
     db.execute("PRAGMA busy_timeout = 10000")
     return _remember(Path(path), db)
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock first (BEGIN IMMEDIATE), waiting busy_timeout
+    for it. Several crawl processes write one database (crawler/shards.py): a deferred
+    transaction that read before writing cannot wait, SQLite fails it at once with
+    SQLITE_BUSY when another process committed in between."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
 
 
 def _why_unwritable(path: Path, exc: Exception) -> str:
