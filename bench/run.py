@@ -1,9 +1,10 @@
 """zwgk benchmarks: one line per result, peers measured in the same run.
 
-    python bench/run.py [--pages 5000] [--audit-pages 100000] [--only crawl,peers,recrawl,audit,concurrency,polite]
+    python bench/run.py [--pages 5000] [--audit-pages 100000] [--only crawl,jobs,peers,recrawl,audit,concurrency,polite]
 
 * crawl throughput and peak RSS of zwgk on a generated site served by nginx (Debian),
   beside a naive Scrapy spider, LinkChecker and `wget --spider -r` on the same site;
+* `zwgk crawl --jobs 2` versus one process, on the same site served as 4 sites;
 * an unchanged re-crawl versus the first crawl;
 * an audit of 100k stored pages (time, peak RSS);
 * many units at once with per-site latency: total time versus the slowest site and the sum;
@@ -101,8 +102,12 @@ def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) ->
 
 
 class Nginx:
-    def __init__(self, root: Path, work: Path):
+    """nginx serving `root` on 127.0.0.1: `port`, and on `sites - 1` more ports (the same
+    pages as other sites: other politeness slots, for the several-processes benchmark)."""
+
+    def __init__(self, root: Path, work: Path, sites: int = 1):
         self.root, self.work, self.port = root, work, free_port()
+        self.ports = [self.port] + [free_port() for _ in range(sites - 1)]
 
     def __enter__(self) -> Nginx:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -125,7 +130,7 @@ http {{
   client_body_temp_path {self.work}/body; proxy_temp_path {self.work}/proxy;
   fastcgi_temp_path {self.work}/fcgi; uwsgi_temp_path {self.work}/uwsgi; scgi_temp_path {self.work}/scgi;
   # LinkChecker caps itself at 10 requests/s per host unless the server sends this header.
-  server {{ listen 127.0.0.1:{self.port}; root {self.root}; add_header LinkChecker allow; }}
+  server {{ {" ".join(f"listen 127.0.0.1:{p};" for p in self.ports)} root {self.root}; add_header LinkChecker allow; }}
 }}
 """)
         self.proc = subprocess.Popen([nginx, "-p", str(self.work), "-e", str(self.work / "error.log"), "-c", str(conf)],
@@ -205,7 +210,7 @@ def bench_crawl(args, work: Path) -> None:
     site = work / "site"
     if not site.exists():
         generate(site, args.pages)
-    with Nginx(site, work / "nginx") as server:
+    with Nginx(site, work / "nginx", sites=SPLIT_SITES) as server:
         units = units_file(work / "units.yaml", [("meijiang", "基准县人民政府", server.port)])
         db = work / "zwgk.db"
         for stale in work.glob("zwgk.db*"):
@@ -216,6 +221,9 @@ def bench_crawl(args, work: Path) -> None:
         results["zwgk"] = pages / secs
         line(f"crawl zwgk: {pages} pages in {secs:.1f} s = {pages / secs:.0f} pages/s, peak RSS {rss:.0f} MB, "
              f"{per_k(cpu, pages)}")
+
+        if "jobs" in args.only:
+            bench_jobs(server, work, args.pages)
 
         if "recrawl" in args.only:
             secs2, rss2, pages2, _ = zwgk_crawl(units, db)
@@ -288,6 +296,28 @@ def bench_crawl(args, work: Path) -> None:
                     ratio = results[ours] / results[peer]
                     goal = f" (target >= {target}x)" if target else ""
                     line(f"ratio {ours} / {peer}: {ratio:.2f}x{goal}")
+
+
+# The several-processes benchmark: the site served as this many sites, a share of it each.
+SPLIT_SITES = 4
+
+
+def bench_jobs(server: Nginx, work: Path, pages: int) -> None:
+    """`zwgk crawl --jobs 2` against one process on the same sites: the site served on
+    SPLIT_SITES ports (a unit each, pages/SPLIT_SITES pages each, so the same total)."""
+    units = units_file(work / "units-split.yaml", [(f"site{i}", f"基准站点{i}", port)
+                                                   for i, port in enumerate(server.ports)])
+    per_unit = ["-s", f"ZWGK_MAX_PAGES_PER_UNIT={pages // SPLIT_SITES}"]
+    rates = {}
+    for jobs in ("1", "2"):
+        db = work / f"split-{jobs}.db"
+        for stale in work.glob(f"split-{jobs}.db*"):
+            stale.unlink()
+        secs, rss, stored, cpu = zwgk_crawl(units, db, "--jobs", jobs, *per_unit)
+        rates[jobs] = stored / secs
+        line(f"crawl zwgk --jobs {jobs}, {SPLIT_SITES} sites: {stored} pages in {secs:.1f} s = {stored / secs:.0f} "
+             f"pages/s, peak RSS {rss:.0f} MB, {per_k(cpu, stored)}")
+    line(f"ratio zwgk --jobs 2 / one process ({SPLIT_SITES} sites): {rates['2'] / rates['1']:.2f}x")
 
 
 def bench_audit(args, work: Path) -> None:
@@ -396,13 +426,13 @@ def main() -> None:
     parser.add_argument("--audit-pages", type=int, default=100_000)
     parser.add_argument("--site-pages", type=int, default=60, help="pages per site in the concurrency benchmark")
     parser.add_argument("--polite-sites", default="60,200", help="site counts of the many-polite-sites benchmark")
-    parser.add_argument("--only", default="crawl,peers,recrawl,audit,concurrency,polite")
+    parser.add_argument("--only", default="crawl,jobs,peers,recrawl,audit,concurrency,polite")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zwgk-bench")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
     line(f"zwgk bench: {os.cpu_count()} CPUs, site of {args.pages} pages, work dir {args.work}")
-    if args.only & {"crawl", "peers", "recrawl"}:
+    if args.only & {"crawl", "jobs", "peers", "recrawl"}:
         bench_crawl(args, args.work)
     if "audit" in args.only:
         bench_audit(args, args.work)
