@@ -37,6 +37,23 @@ def test_crawl_run_lifecycle_fills_link_status(tmp_db):
     assert link["target_status"] == 404 and link["target_fetch_status"] == "http_error"
 
 
+def test_link_targets_come_from_the_same_crawl_and_unit_only(tmp_db):
+    """A link learns its target's status from the page of its own crawl and unit; a target
+    nobody stored stays unknown (NULL), even when another unit or crawl stored that URL."""
+    old = store.start_crawl(tmp_db, spider="portals", units=["u", "v"], units_file="f", settings={}, tool_version="t")
+    cid = store.start_crawl(tmp_db, spider="portals", units=["u", "v"], units_file="f", settings={}, tool_version="t")
+    tmp_db["pages"].insert_all([
+        {"crawl_id": cid, "unit_id": "u", "url": "http://a/ok", "status": 200, "fetch_status": "ok"},
+        {"crawl_id": cid, "unit_id": "v", "url": "http://a/gone", "status": 200, "fetch_status": "ok"},
+        {"crawl_id": old, "unit_id": "u", "url": "http://a/gone", "status": 200, "fetch_status": "ok"}])
+    tmp_db["links"].insert_all([
+        {"crawl_id": cid, "unit_id": "u", "from_url": "http://a/", "to_url": to, "in_scope": 1}
+        for to in ("http://a/ok", "http://a/gone")])
+    store.finish_crawl(tmp_db, cid, reason="finished", stats={})
+    targets = {r["to_url"]: (r["target_status"], r["target_fetch_status"]) for r in tmp_db["links"].rows}
+    assert targets == {"http://a/ok": (200, "ok"), "http://a/gone": (None, None)}
+
+
 def test_interrupted_crawl_is_marked(tmp_db):
     cid = store.start_crawl(tmp_db, spider="portals", units=[], units_file="f", settings={}, tool_version="t")
     store.finish_crawl(tmp_db, cid, reason="shutdown", stats={})

@@ -99,7 +99,10 @@ class StoredPage(PageRecord):
 def store_body(db: sqlite_utils.Database, body: bytes) -> str:
     """Store a raw body once under its SHA-256; callers hold the transaction."""
     sha = hashlib.sha256(body).hexdigest()
-    db["bodies"].insert({"sha256": sha, "size": len(body), "body": zlib.compress(body, 6)}, ignore=True)
+    # Plain SQL: sqlite-utils' insert() looked the table and view names up again for every body.
+    if db.conn.execute("SELECT 1 FROM bodies WHERE sha256 = ?", [sha]).fetchone() is None:
+        db.conn.execute("INSERT OR IGNORE INTO bodies (sha256, size, body) VALUES (?, ?, ?)",
+                        [sha, len(body), zlib.compress(body, 6)])
     return sha
 
 
