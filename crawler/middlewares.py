@@ -61,7 +61,6 @@ class RedirectEveryURLMiddleware(RedirectMiddleware):
 # In an ASCII-compatible encoding (UTF-8, GBK, GB18030, Big5) a meta refresh is these bytes;
 # Scrapy reads the first 4,096 characters, at most 16 KiB of such text. Text in UTF-16/32
 # holds NULs; the stateful or EBCDIC encodings a page may declare are left to Scrapy.
-_REFRESH = re.compile(rb"refresh", re.I)
 _OTHER_ENCODING = re.compile(rb"charset\s*=\s*[\"']?\s*(?:iso-?2022|utf-?7|hz|cp500|cp037|ibm|ebcdic)", re.I)
 _HEAD_BYTES = 4096 * 4
 
@@ -73,7 +72,8 @@ class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
 
     def process_response(self, request, response, spider=None):
         head = response.body[:_HEAD_BYTES]
-        if not (_REFRESH.search(head) or b"\x00" in head or _OTHER_ENCODING.search(head)
+        lowered = head.lower()  # bytes.lower() folds ASCII only, as re.I does for a bytes pattern
+        if not (b"refresh" in lowered or b"\x00" in head or b"charset" in lowered and _OTHER_ENCODING.search(head)
                 or _OTHER_ENCODING.search(response.headers.get(b"Content-Type") or b"")):
             return response
         return super().process_response(request, response)

@@ -49,6 +49,11 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.UnitRequestFingerprinter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # Off: the spiders set no allowed_domains, so Scrapy's offsite check passed every request
+    # and only cost time per request; UnitScopeMiddleware is the scope guard (per unit:
+    # host, port and path). HttpAuth: zwgk never sends credentials.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     # Before robots.txt (100) so an out-of-scope URL is never fetched, not even its robots.txt.
     "crawler.middlewares.UnitScopeMiddleware": 50,
     # Serves pages already stored (resumed run, previous crawl) without a request.
@@ -68,6 +73,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.SQLitePipeline": 300,
 }
 EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,  # ProgressReporter logs the progress (per unit, too)
     "crawler.extensions.ProgressReporter": 500,
     "crawler.distributed.RedisKeysJanitor": 510,  # only with ZWGK_REDIS_URL
     "crawler.distributed.WaitForSharedWork": 520,  # only with ZWGK_REDIS_URL
