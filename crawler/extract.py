@@ -287,6 +287,7 @@ def _unwrap_datastore(html: str) -> str:
 # A path from the root, or a host ("//host", "scheme://host"): urljoin then reads only the
 # base's scheme and host. ("//" alone, or "http://" with no host, takes the base's path.)
 _ROOTED = re.compile(r"/(?!/)|(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//[^/?#]")
+_REMOVED = re.compile(r"[\t\r\n]")  # urlsplit deletes these first: "//\t?x" is "//?x" to it
 
 
 def resolve_link(base: str, href: str) -> tuple[str, str] | None:
@@ -296,7 +297,7 @@ def resolve_link(base: str, href: str) -> tuple[str, str] | None:
     Cached: most links of a site are the same navigation on every page, and one rooted at
     "/" or naming its host resolves the same on any page of the site: those are cached per
     site (scheme and host), the others per page."""
-    if _ROOTED.match(href):
+    if _ROOTED.match(href) and not _REMOVED.search(href):
         origin = _origin(base)
         return _resolve(origin, href) if origin is not None else None
     return _resolve(base, href)

@@ -15,6 +15,10 @@ class CrawlNotStarted(Exception):
     """Scrapy returned without recording a crawl run (its log says why)."""
 
 
+class CrawlFailed(Exception):
+    """A process of a crawl split by site failed (its log says why); args: the run id."""
+
+
 class CrawlInterrupted(Exception):
     """The crawl was stopped (Ctrl-C, SIGTERM) and is marked interrupted; args: its run id."""
 
@@ -58,12 +62,23 @@ def crawl_settings(db_path: Path, units_file: Path, overrides: dict | None = Non
     return settings
 
 
-def start_scrapy(settings, spider: str, units_file: Path, unit_ids: list[str]) -> None:
-    """Run Scrapy in this process until the crawl ends."""
+def start_scrapy(settings, spider: str, units_file: Path, unit_ids: list[str], *, stop_once: bool = False) -> None:
+    """Run Scrapy in this process until the crawl ends. `stop_once`: the first SIGTERM/SIGINT
+    stops it gracefully and later ones are ignored (Scrapy forces an unclean stop at the
+    second): a crawl part may get one from systemd and one from its parent."""
     from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.ossignal import install_shutdown_handlers
 
     process = CrawlerProcess(settings)
     process.crawl(spider, units=str(units_file), unit=",".join(unit_ids) or None)
+    if stop_once:
+        graceful = process._signal_shutdown  # (read by Scrapy's start() below, when it installs it)
+
+        def once(signum, frame) -> None:
+            graceful(signum, frame)
+            install_shutdown_handlers(signal.SIG_IGN)
+
+        process._signal_shutdown = once
     # Scrapy installs its own SIGINT/SIGTERM handlers (a graceful stop); the caller's come back after.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -115,6 +130,8 @@ def run_crawl(
         db.close()
     if run.get("finish_reason") == "shutdown":  # Scrapy's reason for a stop by signal
         raise CrawlInterrupted(crawl_id)
+    if run.get("finish_reason") == "crawl_process_failed":  # some units were never crawled: not a result
+        raise CrawlFailed(crawl_id)
     return crawl_id
 
 

@@ -70,11 +70,15 @@ def site_groups(units: Sequence[Unit]) -> list[list[Unit]]:
         for domain in unit.allowed_domains:
             join(domain.lower(), i, domains)
     for i, unit in enumerate(units):
-        for url in unit.start_urls:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").split(".")
-            # The start page's host, or a domain above it, allowed to another unit.
-            for key in [parts.netloc.lower()] + [".".join(host[k:]) for k in range(len(host))]:
+        # A start host, or an allowed domain, at or under a domain another unit may fetch:
+        # both may fetch that host (a department allowed jyj.meizhou.gov.cn, the city
+        # meizhou.gov.cn).
+        names = [urlsplit(url).netloc.lower() for url in unit.start_urls]
+        names += [urlsplit(url).hostname or "" for url in unit.start_urls]
+        names += [d.lower() for d in unit.allowed_domains]
+        for name in names:
+            labels = name.split(".")
+            for key in {name} | {".".join(labels[k:]) for k in range(len(labels))}:
                 if key in domains:
                     parent[find(i)] = find(domains[key])
     groups: dict[int, list[Unit]] = {}
@@ -167,12 +171,12 @@ def run_sharded(settings: Settings, *, db_path: Path, units_file: Path, spider: 
     stops = 0
 
     def on_signal(signum, frame) -> None:
-        # Each part stops gracefully at the first signal (Scrapy: a second one forces it).
+        # The first signal stops each part gracefully (once: a part ignores any later
+        # SIGTERM, as systemd may send one too); a second one here kills them.
         nonlocal stops
         stops += 1
         for proc in procs:
-            if proc.is_alive():
-                os.kill(proc.pid, signal.SIGTERM)
+            _stop(proc, force=stops > 1)
 
     handlers = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -181,12 +185,19 @@ def run_sharded(settings: Settings, *, db_path: Path, units_file: Path, spider: 
                     "ZWGK_PROGRESS": "off"}  # this process shows the progress of all
             part.setdefault("ZWGK_EXTRACT_WORKERS", str(spare))
             proc = ctx.Process(target=_part, name=f"zwgk-crawl-{k}", daemon=False, args=(
-                str(db_path), str(units_file), spider, [u.id for u in shard], part, verbose, os.getpid(), log_setup))
+                str(db_path), str(units_file), spider, [u.id for u in shard], part, verbose, os.getpid(), log_setup,
+                str(outbox)))
             proc.start()
             procs.append(proc)
-            if stops:
-                on_signal(None, None)
+            if stops:  # a signal came while the parts were starting: this one stops too
+                _stop(proc, force=stops > 1)
         _wait(procs, db_path, crawl_id, len(units), settings.get("ZWGK_PROGRESS", "auto"))
+    except BaseException:
+        for proc in procs:  # could not start them all: none is left crawling (the run is resumable)
+            _stop(proc, force=True)
+            proc.join()
+        shutil.rmtree(outbox, ignore_errors=True)
+        raise
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -198,7 +209,8 @@ def run_sharded(settings: Settings, *, db_path: Path, units_file: Path, spider: 
                          "`zwgk crawl --resume` finishes the run", k, ",".join(u.id for u in shards[k - 1]),
                          proc.exitcode)
     reason = finish_reason([r["reason"] if r else None for r in reports], stopped=bool(stops))
-    stats = merge_stats([r["stats"] for r in reports if r]) | {"zwgk/crawl_processes": len(shards)}
+    stats = merge_stats([r["stats"] for r in reports if r]) | {"zwgk/crawl_processes": len(shards),
+                                                                "finish_reason": reason}
     db = store.open_db(db_path)
     try:
         store.finish_crawl(db, crawl_id, reason=reason, stats=stats,
@@ -207,6 +219,14 @@ def run_sharded(settings: Settings, *, db_path: Path, units_file: Path, spider: 
         db.close()
     logger.info("crawl run %s %s (%s)", crawl_id, "finished" if reason == "finished" else "interrupted", reason)
     return crawl_id
+
+
+def _stop(proc, force: bool) -> None:
+    if proc.exitcode is None and proc.pid is not None:
+        try:
+            os.kill(proc.pid, signal.SIGKILL if force else signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 def part_archive(crawl_id: int, resumed: int, k: int) -> str:
@@ -283,21 +303,31 @@ def _progress(db_path: Path, crawl_id: int, n_units: int, running: int, started:
 
 
 def _part(db_path: str, units_file: str, spider: str, unit_ids: list[str], overrides: dict, verbose: bool,
-          parent: int, log_setup: Callable[[], None] | None) -> None:
+          parent: int, log_setup: Callable[[], None] | None, outbox: str) -> None:
     """One part of the crawl (a spawned process)."""
     os.setsid()  # Ctrl-C on the terminal reaches the parent only, which stops each part once
-    threading.Thread(target=_stop_with_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_stop_with_parent, args=(parent, outbox), daemon=True).start()
     if log_setup is not None:
         log_setup()
     from crawler.runner import crawl_settings, start_scrapy
 
     start_scrapy(crawl_settings(Path(db_path), Path(units_file), overrides, verbose), spider, Path(units_file),
-                 unit_ids)
+                 unit_ids, stop_once=True)
+    if os.getppid() != parent:
+        shutil.rmtree(outbox, ignore_errors=True)  # nobody will read the reports
 
 
-def _stop_with_parent(parent: int) -> None:
+# A part whose parent died gets this long to stop gracefully (in-flight downloads, the last
+# batch), then ends at once: a `--resume` started meanwhile must not meet it still crawling.
+ORPHAN_GRACE_SECONDS = 10.0
+
+
+def _stop_with_parent(parent: int, outbox: str) -> None:
     # A part outliving its parent (kill -9, OOM) would write into a run that `--resume`
-    # may be finishing: it stops as on SIGTERM (its stored pages stay whole).
+    # may be finishing: it stops as on SIGTERM; stored batches are whole transactions.
     while os.getppid() == parent:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    shutil.rmtree(outbox, ignore_errors=True)
+    os._exit(1)

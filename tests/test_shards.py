@@ -54,9 +54,14 @@ def test_units_that_may_fetch_one_site_stay_together():
         unit("f", "https://www.y.gov.cn/", domains=("y.gov.cn", "shared.cdn.cn")),
         unit("g", "https://www.z.gov.cn/", domains=("z.gov.cn", "shared.cdn.cn")),  # both may fetch the CDN
         unit("h", "https://www.gov.cn/"),                            # no unit allows gov.cn: alone
+        unit("i", "https://www.m.gov.cn/", domains=("m.gov.cn",)),
+        unit("j", "https://www.mzjy.net/", domains=("www.mzjy.net", "jyj.m.gov.cn")),  # may fetch under i's domain
+        unit("k", "https://a.n.gov.cn/", domains=("a.n.gov.cn",)),
+        unit("l", "https://b.n.gov.cn/", domains=("b.n.gov.cn",)),   # k's sibling: another site
     ]
     groups = {frozenset(u.id for u in g) for g in shards.site_groups(units)}
-    assert groups == {frozenset("ac"), frozenset("b"), frozenset("de"), frozenset("fg"), frozenset("h")}
+    assert groups == {frozenset("ac"), frozenset("b"), frozenset("de"), frozenset("fg"), frozenset("h"),
+                      frozenset("ij"), frozenset("k"), frozenset("l")}
 
 
 def test_groups_are_dealt_heaviest_first_and_never_split():
@@ -288,6 +293,21 @@ def test_a_two_process_crawl_revisits_the_previous_one(stopped_and_resumed):
     assert {r[:2] for r in _pages(db_path, 2)} == {r[:2] for r in _pages(db_path, 1)}
 
 
+def test_sigterm_to_every_process_stops_each_part_once(crawled, tmp_path):
+    """systemd stops a service by sending SIGTERM to every process of it: a part then gets
+    one from systemd and one from its parent. Scrapy would take the second as "force an
+    unclean stop" (its last pages and its report lost); a part takes only the first."""
+    db_path = tmp_path / "zwgk.db"
+    proc, parts = _start_slow_crawl(crawled["units_file"], db_path, 30)
+    for pid in [proc.pid, *parts]:
+        os.kill(pid, signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [  # no "crawl process … ended without finishing"
+        "zwgk: interrupted: crawl run 1 marked interrupted; `zwgk crawl --resume` finishes it"]
+    assert json.loads(_run(db_path, 1)["stats"])["zwgk/crawl_processes"] == 2
+
+
 def test_kill_9_of_the_parent_stops_its_parts(crawled, tmp_path):
     db_path = tmp_path / "zwgk.db"
     proc, parts = _start_slow_crawl(crawled["units_file"], db_path, 30)
@@ -298,6 +318,20 @@ def test_kill_9_of_the_parent_stops_its_parts(crawled, tmp_path):
         time.sleep(0.2)
     assert not [p for p in parts if _alive(p)], "crawl processes outlived their killed parent"
     assert store.run_state(_run(db_path, 1)) == "killed"  # `zwgk crawl --resume` finishes it
+
+
+def test_a_part_that_fails_fails_the_crawl(crawled, tmp_path):
+    """A part that could not crawl its units (here: it cannot start its spider) leaves the
+    run interrupted and `zwgk crawl` failing (exit 1), so `zwgk run` never audits a crawl
+    that lacks whole units as if it were complete."""
+    db_path = tmp_path / "zwgk.db"
+    proc = run_zwgk("crawl", "--units", crawled["units_file"], "--db", db_path, "--jobs", "2", *CRAWL_SETTINGS,
+                    "-s", "ZWGK_EXTRACT_WORKERS=several")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "zwgk: error: crawl run 1: a crawl process failed (see the log file); `zwgk crawl --resume` finishes the run")
+    run = _run(db_path, 1)
+    assert (run["status"], run["finish_reason"]) == ("interrupted", "crawl_process_failed")
 
 
 def test_jobs_and_redis_are_one_or_the_other(tmp_path):

@@ -299,7 +299,8 @@ HREFS = ["/col1/index.html", "/", "//cdn.example/f.pdf", "/a/../b/./c.doc?x=1#to
          "./t2021.html", "../up/x.xlsx", "?page=2", "http://other.gov.cn/x.PDF", "HTTPS://www.x.gov.cn/y",
          "https:relative/path", "http:/a", "/%E4%B8%AD%E6%96%87/文件.docx", "/x#", "mailto:a@b", "ftp://f/x",
          "http://[::1", "/a b/c .pdf", "\\\\server\\share", "/dir.v2/file", "//", "/./..", "//?q=1", "http://", "https://",
-         "http:///x", "///x", "//host", "//host?q", "/;p", ";p", "", "#f", "HTTP://X.GOV.CN"]
+         "http:///x", "///x", "//host", "//host?q", "/;p", ";p", "", "#f", "HTTP://X.GOV.CN",
+         "//\t?x", "http://\t?x", "//\t#top", "/\tx", "//\nhost/x", "\x01//x"]
 
 
 def test_resolved_links_are_what_urljoin_gives():

@@ -14,7 +14,7 @@ from audits.cli import (
 )
 from audits.cli.console import setup_logging
 from crawler import store
-from crawler.runner import CrawlInterrupted, CrawlNotStarted, crawl_summary, resumable, run_crawl
+from crawler.runner import CrawlFailed, CrawlInterrupted, CrawlNotStarted, crawl_summary, resumable, run_crawl
 from crawler.units import UnitsError, default_units_path, load_units
 from rules.vocab import DEPARTMENT_KINDS, GOVERNMENT_KINDS
 
@@ -34,6 +34,9 @@ def crawl_or_fail(**kwargs) -> int:
         return run_crawl(**kwargs)
     except CrawlNotStarted as exc:
         fail(str(exc), code=1)
+    except CrawlFailed as exc:
+        fail(f"crawl run {exc.args[0]}: a crawl process failed (see the log file); "
+             "`zwgk crawl --resume` finishes the run", code=1)
     except CrawlInterrupted as exc:
         interrupted(f"crawl run {exc.args[0]} marked interrupted; `zwgk crawl --resume` finishes it")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,19 @@ def update_link_targets(db: sqlite_utils.Database, crawl_id: int) -> None:
     """Links learn the status of their target only once every page is stored. One join
     (UPDATE … FROM), not two lookups per link: a crawl has ~35 links per page. A link with
     no stored target keeps NULL (links are always inserted without a target status)."""
+    if sqlite3.sqlite_version_info < (3, 33):  # no UPDATE … FROM before SQLite 3.33 (2020)
+        db.execute(
+            """
+            UPDATE links SET
+              target_status = (SELECT p.status FROM pages p WHERE p.crawl_id = links.crawl_id
+                               AND p.unit_id = links.unit_id AND p.url = links.to_url),
+              target_fetch_status = (SELECT p.fetch_status FROM pages p WHERE p.crawl_id = links.crawl_id
+                               AND p.unit_id = links.unit_id AND p.url = links.to_url)
+            WHERE crawl_id = ?
+            """,
+            [crawl_id],
+        )
+        return
     db.execute(
         """
         UPDATE links SET target_status = p.status, target_fetch_status = p.fetch_status
