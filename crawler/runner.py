@@ -72,11 +72,20 @@ def start_scrapy(settings, spider: str, units_file: Path, unit_ids: list[str], *
     process = CrawlerProcess(settings)
     process.crawl(spider, units=str(units_file), unit=",".join(unit_ids) or None)
     if stop_once:
-        graceful = process._signal_shutdown  # (read by Scrapy's start() below, when it installs it)
+        stopping = []
 
         def once(signum, frame) -> None:
-            graceful(signum, frame)
+            # Scrapy's graceful stop, once: at a second signal Scrapy forces an unclean stop,
+            # and a second graceful stop would end the reactor before the spider closed. Two
+            # signals landing together both reach this handler: hence the flag.
+            from twisted.internet import reactor
+
             install_shutdown_handlers(signal.SIG_IGN)
+            if stopping:
+                return
+            stopping.append(signum)
+            reactor.callFromThread(process._log_shutdown, signum)
+            reactor.callFromThread(process._graceful_stop_reactor)
 
         process._signal_shutdown = once
     # Scrapy installs its own SIGINT/SIGTERM handlers (a graceful stop); the caller's come back after.

@@ -204,13 +204,18 @@ def run_sharded(settings: Settings, *, db_path: Path, units_file: Path, spider: 
     reports = [_read_report(outbox / f"{k}.json") for k in range(1, len(shards) + 1)]
     shutil.rmtree(outbox, ignore_errors=True)
     for k, (proc, report) in enumerate(zip(procs, reports), 1):
-        if report is None:
+        if report is None and stops:
+            # Stopped before its spider opened (it then has nothing to report) or killed by a
+            # second signal: the run is interrupted anyway, and resumable.
+            logger.info("crawl process %d stopped without a report (exit code %s)", k, proc.exitcode)
+        elif report is None:
             logger.error("crawl process %d (units %s) ended without finishing (exit code %s); "
                          "`zwgk crawl --resume` finishes the run", k, ",".join(u.id for u in shards[k - 1]),
                          proc.exitcode)
     reason = finish_reason([r["reason"] if r else None for r in reports], stopped=bool(stops))
-    stats = merge_stats([r["stats"] for r in reports if r]) | {"zwgk/crawl_processes": len(shards),
-                                                                "finish_reason": reason}
+    stats = merge_stats([r["stats"] for r in reports if r]) | {
+        "zwgk/crawl_processes": len(shards), "zwgk/crawl_processes_reported": sum(r is not None for r in reports),
+        "finish_reason": reason}
     db = store.open_db(db_path)
     try:
         store.finish_crawl(db, crawl_id, reason=reason, stats=stats,
