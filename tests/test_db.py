@@ -1,4 +1,6 @@
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -79,20 +81,58 @@ def test_unique_page_per_unit_and_url(tmp_db):
         tmp_db["pages"].insert({"crawl_id": 1, "unit_id": "u", "url": "http://a/"})
 
 
-def test_open_db_knows_every_connection_this_process_has(tmp_path):
-    """open_db's writability probe (open and close the file) would drop the POSIX locks of any
-    other connection of this process to the file: it is skipped while one is open, the
-    writer thread's (connect_again) included, and runs again once they are closed."""
-    from crawler.store.schema import _open_in_this_process
+_SHARED_RANGE = 0x40000002  # SQLite's lock bytes (os_unix.c: PENDING_BYTE + 2, 510 bytes)
 
+
+def _other_process_can_lock_exclusively(path) -> bool:
+    """What SQLite in another process sees when it asks "am I the last connection?" (it takes
+    an exclusive lock on the shared range before it checkpoints and deletes the WAL)."""
+    code = ("import fcntl, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            f"try: fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, {_SHARED_RANGE}, 0)\n"
+            "except OSError: sys.exit(1)\n")
+    return subprocess.run([sys.executable, "-c", code, str(path)]).returncode == 0
+
+
+@pytest.mark.parametrize("held_by", ["sqlite3.connect", "open_db(readonly=True)", "connect_again"])
+def test_open_db_never_drops_the_locks_of_this_process_s_other_connections(tmp_path, held_by):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it. A
+    writability probe that opened and closed the database file itself let another process
+    believe it was the last connection, checkpoint and delete the WAL under a connection
+    still open here, which then read "database disk image is malformed" (a resumed crawl's
+    test did, 1 run in 5-10). No connection of this process may lose its lock to open_db,
+    whoever opened it."""
+    path = tmp_path / "z.db"
+    db = store.open_db(path)
+    db["t"].insert({"x": 1})
+    db.close()
+    held = {"sqlite3.connect": lambda: sqlite3.connect(path),
+            "open_db(readonly=True)": lambda: store.open_db(path, readonly=True).conn,
+            "connect_again": lambda: store.connect_again(path).conn}[held_by]()
+    assert held.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    assert not _other_process_can_lock_exclusively(path)  # the connection's lock, as SQLite keeps it
+    store.open_db(path).close()
+    store.open_db(path, readonly=True).close()
+    assert not _other_process_can_lock_exclusively(path), "open_db dropped another connection's lock"
+    held.close()
+    assert _other_process_can_lock_exclusively(path)  # the check itself can pass
+
+
+def test_open_db_while_another_process_writes(tmp_path):
+    """The writability probe takes the write lock without waiting: another process holding it
+    (a crawl writing while an audit starts) means the file is writable, not an error."""
     path = tmp_path / "z.db"
     store.open_db(path).close()
-    assert not _open_in_this_process(path)
-    writer = store.connect_again(path)
-    assert _open_in_this_process(path)
-    writer.close()
-    assert not _open_in_this_process(path)
-    db = store.open_db(path)
-    assert _open_in_this_process(path)
-    db.close()
-    assert not _open_in_this_process(path)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "con.execute('BEGIN IMMEDIATE')\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.readline()\n"), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        db = store.open_db(path)
+        db.close()
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert holder.returncode == 0

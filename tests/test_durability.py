@@ -40,6 +40,14 @@ def _count(db_path, sql, timeout=60.0):
         con.close()
 
 
+def _rows(db_path, sql):
+    con = sqlite3.connect(db_path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def _kill_when(proc, db_path, sql, at_least, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -86,8 +94,8 @@ def killed_crawl(crawled, tmp_path_factory):
     proc = _popen("crawl", "--units", crawled["units_file"], "--db", db_path, *CRAWL_SETTINGS,
                   "-s", "ZWGK_BATCH_SIZE=20", "-s", "CONCURRENT_REQUESTS=4", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     _kill_when(proc, db_path, "SELECT count(*) FROM pages", 300)
-    stored = {(r[0], r[1]) for r in sqlite3.connect(db_path).execute(
-        "SELECT unit_id, url FROM pages WHERE fetch_status IN ('ok', 'http_error', 'blocked') "
+    stored = {(r[0], r[1]) for r in _rows(
+        db_path, "SELECT unit_id, url FROM pages WHERE fetch_status IN ('ok', 'http_error', 'blocked') "
         "AND (body_sha256 IS NOT NULL OR kind = 'attachment')")}
     return {"db_path": db_path, "server": server, "stored": stored, "units_file": crawled["units_file"]}
 
@@ -120,8 +128,7 @@ def test_resumed_crawl_ends_like_an_uninterrupted_one_without_refetching(killed_
     stored_urls = {url for _, url in killed_crawl["stored"]}
     # (A redirect target is fetched again when the redirecting URL was not stored yet:
     # following the redirect is how the old URL gets recorded.)
-    redirect_targets = {r[0] for r in sqlite3.connect(db_path).execute(
-        "SELECT final_url FROM pages WHERE redirected = 1")}
+    redirect_targets = {r[0] for r in _rows(db_path, "SELECT final_url FROM pages WHERE redirected = 1")}
     assert not (refetched & stored_urls - redirect_targets), sorted(refetched & stored_urls)[:5]
     # The same pages, statuses, bodies and links as the uninterrupted crawl of the same portals.
     resumed, resumed_links = _page_set(db_path, 1)

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import sqlite3
 import tempfile
-import weakref
 from pathlib import Path
 from typing import Iterator
 
@@ -277,58 +276,54 @@ def open_db(path: str | Path, *, create: bool = True, readonly: bool = False) ->
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(f"{folder}: cannot create the database folder: {exc.strerror}") from None
-    # A read-only file or folder must fail here, in one line, not half-way through a crawl
-    # or an audit. Probed by opening, not by os.access: root passes os.access, not chattr +i.
-    # Never while this process has the file open: closing the probe's descriptor would drop
-    # that connection's locks (see connect_again).
-    if path.exists() and not _open_in_this_process(path):
-        try:
-            os.close(os.open(path, os.O_RDWR))
-        except OSError:
-            raise DatabaseError(f"{path}: database is read-only (zwgk needs to write it)") from None
     if not _dir_writable(folder):
         raise DatabaseError(f"{folder}: folder is not writable (SQLite keeps its journal beside the database)")
+    db = None
     try:
         db = sqlite_utils.Database(path)
         db.execute("PRAGMA busy_timeout = 10000")
         db.enable_wal()
         MIGRATIONS.apply(db)
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(_why_unwritable(path, exc)) from None
+        _probe_writable(db)
     except Exception as exc:  # sqlite3.DatabaseError for a non-SQLite file, etc.
+        if db is not None:
+            db.close()
+        if isinstance(exc, sqlite3.OperationalError):
+            raise DatabaseError(_why_unwritable(path, exc)) from None
         raise DatabaseError(f"{path}: cannot open database: {exc}") from exc
-    return _remember(path, db)
-
-
-# Databases open_db or connect_again opened in this process, by resolved path (weakly: a
-# closed or dropped connection does not count).
-_OPENED: dict[str, weakref.WeakSet] = {}
-
-
-def _remember(path: Path, db: sqlite_utils.Database) -> sqlite_utils.Database:
-    _OPENED.setdefault(str(path.resolve()), weakref.WeakSet()).add(db)
     return db
 
 
-def _open_in_this_process(path: Path) -> bool:
-    for db in list(_OPENED.get(str(path.resolve()), ())):
-        try:
-            db.conn.total_changes  # raises once the connection is closed
-            return True
-        except sqlite3.ProgrammingError:
-            continue
-    return False
+def _probe_writable(db: sqlite_utils.Database) -> None:
+    """A read-only file must fail here, in one line, not half-way through a crawl or an audit
+    (SQLite opens a write-protected file read-only without a word, and a migrated database
+    is not written on open). Probed through SQLite, never by opening the file ourselves:
+    closing any descriptor of a file drops every POSIX lock this process holds on it, its
+    other connections' included; another process then believes it is the last one and
+    checkpoints and deletes the WAL under them (SQLite, "How To Corrupt An SQLite Database
+    File" 2.2). SQLite shares its descriptors per file and closes them only when safe."""
+    db.execute("PRAGMA busy_timeout = 0")
+    try:
+        # SQLite turns BEGIN IMMEDIATE on a read-only file into a read transaction; a write
+        # statement (that changes nothing) is refused with "attempt to write a readonly database".
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute("UPDATE _sqlite_migrations SET name = name WHERE 0")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        # Another process holds the write lock: the file is being written, so it is writable.
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+    db.execute("PRAGMA busy_timeout = 10000")
 
 
 def connect_again(path: str | Path) -> sqlite_utils.Database:
     """Another connection to a database this process has already opened with open_db (the
-    crawl's writer thread has its own). No probes: open_db's read-only probe closes a file
-    descriptor of the database file, and closing any descriptor of a file drops every POSIX
-    lock the process holds on it, its other connections' included (SQLite, "How To Corrupt
-    An SQLite Database File" 2.2). A crawl whose writer thread probed lost all its writes."""
+    crawl's writer thread has its own): no checks or migrations, they ran once."""
     db = sqlite_utils.Database(Path(path))
     db.execute("PRAGMA busy_timeout = 10000")
-    return _remember(Path(path), db)
+    return db
 
 
 @contextlib.contextmanager
