@@ -9,12 +9,31 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import task
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+
+class PlainStatsCollector(MemoryStatsCollector):
+    """Scrapy's in-memory stats without StatsCollector.__getattribute__, which runs on every
+    attribute read only to warn about a deprecated `spider` argument (zwgk passes none)."""
+
+    __getattribute__ = object.__getattribute__
+
+
+class ScrapyLogLevel:
+    """Scrapy puts its logger at DEBUG (scrapy.utils.log.DEFAULT_LOGGING), so its two debug
+    lines per page ("Crawled", "Scraped from") are built as records and then dropped by every
+    handler. At LOG_LEVEL they are not built at all; -v (DEBUG) still shows them."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScrapyLogLevel:
+        logging.getLogger("scrapy").setLevel(crawler.settings.get("LOG_LEVEL"))
+        return cls()
 
 
 class ProgressReporter:

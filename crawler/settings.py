@@ -54,6 +54,9 @@ DOWNLOADER_MIDDLEWARES = {
     # host, port and path). HttpAuth: zwgk never sends credentials.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    # Byte counts of every request and response, rebuilt from the headers for Scrapy's stats
+    # (downloader/*), which nothing here reads.
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     # Before robots.txt (100) so an out-of-scope URL is never fetched, not even its robots.txt.
     "crawler.middlewares.UnitScopeMiddleware": 50,
     # Serves pages already stored (resumed run, previous crawl) without a request.
@@ -65,6 +68,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
 }
+SPIDER_MIDDLEWARES = {
+    # A developer aid (warns once when a spider copies response.meta into new requests; the
+    # spiders build fresh meta), one more async generator per page and per request.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+# Scrapy's collector wraps every attribute read in a Python-level deprecation check (about
+# 27 reads per page); this one reads plainly.
+STATS_CLASS = "crawler.extensions.PlainStatsCollector"
 ADDONS = {
     "crawler.addons.BrowserRendering": 0,
     "crawler.distributed.DistributedCrawl": 10,
@@ -74,6 +85,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # ProgressReporter logs the progress (per unit, too)
+    "crawler.extensions.ScrapyLogLevel": 0,
     "crawler.extensions.ProgressReporter": 500,
     "crawler.distributed.RedisKeysJanitor": 510,  # only with ZWGK_REDIS_URL
     "crawler.distributed.WaitForSharedWork": 520,  # only with ZWGK_REDIS_URL

@@ -61,6 +61,7 @@ class PortalSpider(scrapy.Spider):
         self.units_by_id: dict[str, Unit] = {}
         self.units_file: Path = default_units_path()
         self.scheduled: dict[str, set[str]] = {}
+        self.followed: dict[str, set[str]] = {}  # per unit: in scope, claimed (see _parse_page)
         self.crawl_id: int | None = None
         self.revisit: RevisitIndex | None = None  # set by the pipeline once the run is open
         self.extraction: ExtractionPool | None = None
@@ -351,14 +352,25 @@ class PortalSpider(scrapy.Spider):
             # The static row is kept (as script-built, unrendered) unless the render succeeds.
             yield self._render_request(unit, response.url, rerender=True)
         follow = fetch_status == "ok"
+        depth = response.meta.get("depth", 0) + 1
         links: dict[str, LinkRecord] = {}
+        claimed = self.scheduled.setdefault(unit.id, set())
+        # Links already followed from a page of this unit: in scope, and following them again
+        # yields nothing (claimed). Most links are these (navigation repeats on every page).
+        followed = self.followed.setdefault(unit.id, set())
         for link in content.links:
-            if link.to_url in links:
+            url = link.to_url
+            if url in links:
                 continue
-            in_scope = unit.in_scope(link.to_url)
-            links[link.to_url] = link._replace(in_scope=in_scope)
+            if url in followed:
+                links[url] = link if link.in_scope else link._replace(in_scope=True)
+                continue
+            in_scope = unit.in_scope(url)
+            links[url] = link if link.in_scope == in_scope else link._replace(in_scope=in_scope)
             if follow and in_scope:
-                yield from self._follow(unit, link.to_url, response.meta.get("depth", 0) + 1)
+                yield from self._follow(unit, url, depth)
+                if url in claimed:
+                    followed.add(url)
         if keep:
             is_home = original in unit.start_urls or response.url in unit.start_urls
             page = PageRecord(**vars(content) | fetched | {
