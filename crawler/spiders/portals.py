@@ -25,7 +25,7 @@ from crawler.items import FetchedPage, ReusedPageItem
 from crawler.revisit import RevisitIndex
 from crawler.failures import closed_before_answer, failed_page
 from crawler.spiders.responses import _has_script_pager, _header, _is_html, _page_text
-from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units, url_in_scope
+from crawler.units import Unit, UnitsError, default_units_path, load_units, select_units
 from rules.model import LinkRecord, ListItem, PageRecord
 from rules.vocab import BLOCKING_HTTP_CODES, DEPARTMENT_KINDS, GOVERNMENT_KINDS
 
@@ -246,7 +246,7 @@ class PortalSpider(scrapy.Spider):
                 "download_slot": urlsplit(url).netloc.lower(),
                 "playwright": True,
                 # By name, with the scope as plain data: requests must pickle (JOBDIR, Redis).
-                "playwright_page_init_callback": "crawler.spiders.portals.stay_in_scope",
+                "playwright_page_init_callback": "crawler.addons.stay_in_scope",
                 "zwgk_scope": [list(unit.allowed_domains), list(unit.allowed_paths)],
                 "zwgk_rerender": rerender,
             },
@@ -478,22 +478,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"zwgk/failure/{page.fetch_status}")
         logger.debug("%s %s: %s", page.fetch_status, request.url, exc)
         yield FetchedPage(page)
-
-
-async def stay_in_scope(page, request) -> None:
-    """The browser may fetch scripts and data only inside the unit's scope."""
-    domains, paths = request.meta["zwgk_scope"]
-
-    async def route(r):
-        if url_in_scope(r.request.url, domains, paths):
-            await r.continue_()
-        else:
-            logger.debug("render: blocked %s outside the unit's scope", r.request.url)
-            # Counted into the crawl stats by parse_page (the response shares this meta).
-            request.meta["zwgk_render_blocked"] = request.meta.get("zwgk_render_blocked", 0) + 1
-            await r.abort()
-
-    await page.route("**/*", route)
 
 
 class CountyPortalsSpider(PortalSpider):
