@@ -28,11 +28,16 @@ class PlainStatsCollector(MemoryStatsCollector):
 class ScrapyLogLevel:
     """Scrapy puts its logger at DEBUG (scrapy.utils.log.DEFAULT_LOGGING), so its two debug
     lines per page ("Crawled", "Scraped from") are built as records and then dropped by every
-    handler. At LOG_LEVEL they are not built at all; -v (DEBUG) still shows them."""
+    handler. Below the lowest level a handler takes (LOG_LEVEL, or the root's level when the
+    CLI routes records: its log file takes INFO) they are not built at all; -v still shows them."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScrapyLogLevel:
-        logging.getLogger("scrapy").setLevel(crawler.settings.get("LOG_LEVEL"))
+        value = crawler.settings.get("LOG_LEVEL")
+        level = value if isinstance(value, int) else logging.getLevelName(str(value).upper())
+        if isinstance(level, int):
+            root = logging.getLogger().level  # NOTSET (0) under `scrapy crawl`: Scrapy's handler decides
+            logging.getLogger("scrapy").setLevel(min(level, root) if root else level)
         return cls()
 
 

@@ -89,7 +89,7 @@ class BatchWriter:
     def _run(self) -> None:
         db = None
         try:
-            db = store.connect_again(self.db_path)  # never open_db here: see connect_again
+            db = store.connect_again(self.db_path)  # checks and migrations ran in open_db
             while (batch := self.queue.get()) is not None:
                 write_batch(db, self.crawl_id, batch, self.warc, self.max_body)
         except BaseException as exc:  # reported by submit/close on the reactor thread

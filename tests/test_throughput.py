@@ -3,6 +3,7 @@
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import sqlite3
 import subprocess
@@ -338,3 +339,26 @@ def test_the_lean_builder_builds_the_tree_bs4_builds():
         full = BeautifulSoup(doc, "lxml")
         assert [(t.name, t.attrs, t.prefix, t.namespace) for t in lean.find_all(True)] == \
                [(t.name, t.attrs, t.prefix, t.namespace) for t in full.find_all(True)]
+
+
+@pytest.mark.parametrize("root, log_level, expected", [
+    (logging.INFO, "INFO", logging.INFO),       # the CLI with a log file (it takes INFO)
+    (logging.INFO, "WARNING", logging.INFO),    # -s LOG_LEVEL=WARNING: the log file still gets INFO
+    (logging.NOTSET, "INFO", logging.INFO),     # `scrapy crawl`: Scrapy's handler at LOG_LEVEL
+    (logging.DEBUG, "DEBUG", logging.DEBUG),    # -v: every record
+])
+def test_scrapy_records_no_handler_takes_are_not_built(root, log_level, expected):
+    """Scrapy puts its logger at DEBUG: two records per page built only to be dropped.
+    ScrapyLogLevel raises it to the lowest level a handler takes, never above."""
+    from crawler.extensions import ScrapyLogLevel
+
+    root_logger, scrapy_logger = logging.getLogger(), logging.getLogger("scrapy")
+    saved = root_logger.level, scrapy_logger.level
+    try:
+        root_logger.setLevel(root)
+        scrapy_logger.setLevel(logging.DEBUG)
+        ScrapyLogLevel.from_crawler(SimpleNamespace(settings=Settings({"LOG_LEVEL": log_level})))
+        assert scrapy_logger.level == expected
+    finally:
+        root_logger.setLevel(saved[0])
+        scrapy_logger.setLevel(saved[1])
