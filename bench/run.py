@@ -1,6 +1,7 @@
 """zwgk benchmarks: one line per result, peers measured in the same run.
 
     python bench/run.py [--pages 5000] [--audit-pages 100000] [--only crawl,jobs,peers,recrawl,audit,concurrency,polite]
+    python bench/run.py --only ab --ab-base REV [--ab-runs 3]
 
 * crawl throughput and peak RSS of zwgk on a generated site served by nginx (Debian),
   beside a naive Scrapy spider, LinkChecker and `wget --spider -r` on the same site;
@@ -8,7 +9,8 @@
 * an unchanged re-crawl versus the first crawl;
 * an audit of 100k stored pages (time, peak RSS);
 * many units at once with per-site latency: total time versus the slowest site and the sum;
-* many polite sites at once (bench/polite.py): N = 60 and 200 loopback sites versus one alone.
+* many polite sites at once (bench/polite.py): N = 60 and 200 loopback sites versus one alone;
+* `--only ab`: this tree against an earlier revision, crawls interleaved, medians (bench/ab.py).
 
 Needs nginx, linkchecker and wget (`apt-get install nginx linkchecker wget`). Nothing here
 is a test: the numbers go into the README.
@@ -428,6 +430,8 @@ def main() -> None:
     parser.add_argument("--polite-sites", default="60,200", help="site counts of the many-polite-sites benchmark")
     parser.add_argument("--only", default="crawl,jobs,peers,recrawl,audit,concurrency,polite")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zwgk-bench")
+    parser.add_argument("--ab-base", help="with --only ab: the revision to compare this tree with")
+    parser.add_argument("--ab-runs", type=int, default=3, help="with --only ab: rounds of (before, after)")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
     args.work.mkdir(parents=True, exist_ok=True)
@@ -442,6 +446,21 @@ def main() -> None:
         from bench.polite import bench_polite
 
         bench_polite(args.work, [int(n) for n in args.polite_sites.split(",")], 24, line, measure, units_file)
+    if "ab" in args.only:
+        bench_ab_crawl(args)
+
+
+def bench_ab_crawl(args) -> None:
+    from bench.ab import bench_ab
+
+    if not args.ab_base:
+        raise SystemExit("bench ab: give the revision to compare with: --ab-base REV")
+    site = args.work / "site"
+    if not site.exists():
+        generate(site, args.pages)
+    with Nginx(site, args.work / "nginx") as server:
+        units = units_file(args.work / "units.yaml", [("meijiang", "基准县人民政府", server.port)])
+        bench_ab(REPO, args.work, units, args.ab_base, args.ab_runs, line, measure, PY, ZWGK_FAST)
 
 
 if __name__ == "__main__":
